@@ -1,0 +1,69 @@
+"""What every handler is: built per message by `MsgHandlerFactory`, run with ``await run()``."""
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..auth import User
+from ..connections import ClientConnection
+from ..status_codes import INVALID_PAYLOAD_40006
+
+
+class Message(BaseModel):
+    """A client message: a JSON object with a ``type``; subclasses declare the other fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+
+
+M = TypeVar("M", bound=Message)
+
+
+class BaseHandler(ABC):
+    """Holds what the seed's handlers receive: the socket, token, user and decoded message."""
+
+    def __init__(
+        self,
+        *,
+        ws: ClientConnection,
+        token: str | None,
+        current_user: User,
+        request_data: dict[str, Any],
+    ) -> None:
+        self.ws = ws
+        self.token = token
+        self.current_user = current_user
+        self.request_data = request_data
+
+    @abstractmethod
+    async def run(self) -> None:
+        """Do the work for this one message."""
+
+
+class MsgHandler(BaseHandler, Generic[M]):
+    """A handler for one message ``type`` whose fields are validated by `message_model`."""
+
+    type: ClassVar[str]
+    message_model: ClassVar[type[Message]]
+
+    async def run(self) -> None:
+        """Validate the message, then `handle` it; invalid fields get a 40006 error frame."""
+        try:
+            message = self.message_model.model_validate(self.request_data)
+        except ValidationError as exc:
+            await self.ws.send_error(
+                INVALID_PAYLOAD_40006,
+                f"invalid payload for message type '{self.type}'",
+                errors=[
+                    {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+                    for error in exc.errors(include_url=False)
+                ],
+            )
+            return
+        await self.handle(message)  # type: ignore[arg-type]
+
+    @abstractmethod
+    async def handle(self, message: M) -> None:
+        """Act on a validated message."""

@@ -1,0 +1,73 @@
+"""``MsgHandlerFactory``: the registry of handlers by message ``type``."""
+
+from typing import Any, ClassVar, TypeVar
+
+from ..auth import User
+from ..connections import ClientConnection
+from ..status_codes import MISSING_TYPE_40004, UNKNOWN_TYPE_40005
+from .base import BaseHandler, MsgHandler
+
+H = TypeVar("H", bound=type[MsgHandler[Any]])
+
+
+class ErrorReplyHandler(BaseHandler):
+    """Answers a message no handler can take with one error frame."""
+
+    def __init__(self, *, status: int, message: str, **context: Any) -> None:
+        super().__init__(**context)
+        self.status = status
+        self.message = message
+
+    async def run(self) -> None:
+        """Send the error frame."""
+        await self.ws.send_error(self.status, self.message)
+
+
+class MsgHandlerFactory:
+    """Maps each message ``type`` to its handler class and builds one handler per message."""
+
+    handlers: ClassVar[dict[str, type[MsgHandler[Any]]]] = {}
+
+    @classmethod
+    def register(cls, handler_class: H) -> H:
+        """Class decorator: route messages whose ``type`` is ``handler_class.type`` to it."""
+        message_type = handler_class.type
+        existing = cls.handlers.get(message_type)
+        if existing is not None and existing is not handler_class:
+            raise ValueError(
+                f"message type {message_type!r} is already handled by {existing.__qualname__}"
+            )
+        cls.handlers[message_type] = handler_class
+        return handler_class
+
+    @classmethod
+    def get_handler(
+        cls,
+        *,
+        ws: ClientConnection,
+        token: str | None,
+        current_user: User,
+        request_data: dict[str, Any],
+    ) -> BaseHandler:
+        """The handler for `request_data`'s ``type``, or one that answers with an error frame."""
+        context: dict[str, Any] = {
+            "ws": ws,
+            "token": token,
+            "current_user": current_user,
+            "request_data": request_data,
+        }
+        message_type = request_data.get("type")
+        if not isinstance(message_type, str) or not message_type:
+            return ErrorReplyHandler(
+                status=MISSING_TYPE_40004,
+                message='message needs a "type" string',
+                **context,
+            )
+        handler_class = cls.handlers.get(message_type)
+        if handler_class is None:
+            return ErrorReplyHandler(
+                status=UNKNOWN_TYPE_40005,
+                message=f"unknown message type {message_type!r}; known: {sorted(cls.handlers)}",
+                **context,
+            )
+        return handler_class(**context)

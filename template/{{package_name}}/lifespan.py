@@ -1,0 +1,30 @@
+"""Start-up and shutdown of the app's resources."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .auth import build_authorizers
+from .close_codes import GOING_AWAY
+from .config import Settings
+from .connections import ConnectionRegistry
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Create the connection registry and authorizers; close every session on the way out."""
+    settings: Settings = app.state.settings
+    app.state.connections = ConnectionRegistry()
+    app.state.authorizers = build_authorizers(settings)
+    if settings.DEBUG and not settings.AUTH_TOKENS:
+        logger.warning("debug mode without AUTH_TOKENS: the token 'dev-token' is accepted")
+    logger.info("%s starting (debug=%s)", settings.SERVICE_NAME, settings.DEBUG)
+    try:
+        yield
+    finally:
+        await app.state.connections.close_all(GOING_AWAY, "server shutting down")
+        logger.info("%s stopped", settings.SERVICE_NAME)

@@ -1,0 +1,67 @@
+"""One chat session: receive frames, decode them once, dispatch by ``type``, answer errors.
+
+Bad input never ends a session: every kind of bad frame gets an error frame with its own
+status code (see `status_codes`) and the loop goes on. Starlette's ``iter_json()`` would
+instead let one malformed frame kill the connection, which is why text is parsed here.
+"""
+
+import json
+import logging
+from typing import Any
+
+from fastapi import WebSocketDisconnect
+
+from .connections import ClientConnection
+from .handlers import MsgHandlerFactory
+from .status_codes import (
+    BINARY_NOT_SUPPORTED_40007,
+    INTERNAL_ERROR_50001,
+    MALFORMED_JSON_40002,
+    NOT_AN_OBJECT_40003,
+)
+
+logger = logging.getLogger(__name__)
+
+
+async def run_session(conn: ClientConnection) -> None:
+    """Serve `conn` until the client disconnects or a handler closes the socket."""
+    websocket = conn.websocket
+    while conn.is_open:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            await conn.send_error(
+                BINARY_NOT_SUPPORTED_40007, "binary frames are not supported; send JSON text"
+            )
+            continue
+        await dispatch(conn, text)
+
+
+async def dispatch(conn: ClientConnection, text: str) -> None:
+    """Decode one text frame and run the handler its ``type`` names."""
+    try:
+        request_data: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        await conn.send_error(MALFORMED_JSON_40002, "message is not valid JSON")
+        return
+    if not isinstance(request_data, dict):
+        await conn.send_error(NOT_AN_OBJECT_40003, "message must be a JSON object")
+        return
+
+    handler = MsgHandlerFactory.get_handler(
+        ws=conn,
+        token=conn.token,
+        current_user=conn.user,
+        request_data=request_data,
+    )
+    try:
+        await handler.run()
+    except WebSocketDisconnect:
+        raise
+    except Exception:
+        # The traceback is for the log (with the request id); the client gets a code.
+        logger.exception("handler for message type %r failed", request_data.get("type"))
+        if conn.is_open:
+            await conn.send_error(INTERNAL_ERROR_50001, "internal error")

@@ -1,0 +1,14 @@
+"""Application status codes carried in error frames: ``{"status": <code>, "message": ...}``.
+
+4xxxx: the client's fault, the session goes on (except 40001, which ends it).
+5xxxx: the service's fault; details go to the log, never to the client.
+"""
+
+AUTHENTICATION_FAILED_40001 = 40001
+MALFORMED_JSON_40002 = 40002
+NOT_AN_OBJECT_40003 = 40003
+MISSING_TYPE_40004 = 40004
+UNKNOWN_TYPE_40005 = 40005
+INVALID_PAYLOAD_40006 = 40006
+BINARY_NOT_SUPPORTED_40007 = 40007
+INTERNAL_ERROR_50001 = 50001

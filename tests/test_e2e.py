@@ -1,0 +1,145 @@
+"""End to end: generate projects over the template's real choices, then run *their* checks."""
+
+import itertools
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fastgen.generate import new_project
+from tests.conftest import (
+    REPO_ROOT,
+    load_questions,
+    make_template_repo,
+    run,
+    run_project_checks,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def choice_cases() -> list[dict[str, str]]:
+    """Every combination of the feature choices, with each Python version used at least once.
+
+    Read from copier.yml, so a new choice question is covered without touching this test.
+    """
+    questions = load_questions()
+    choices = {
+        name: [str(c) for c in spec["choices"]]
+        for name, spec in questions.items()
+        if "choices" in spec
+    }
+    pythons = choices.pop("python_version")
+    features = [
+        dict(zip(choices, combo, strict=True)) for combo in itertools.product(*choices.values())
+    ]
+    count = max(len(features), len(pythons))
+    return [
+        {**features[i % len(features)], "python_version": pythons[i % len(pythons)]}
+        for i in range(count)
+    ]
+
+
+CASES = choice_cases()
+
+
+@pytest.mark.parametrize("answers", CASES, ids=["-".join(case.values()) for case in CASES])
+def test_generated_project_passes_its_own_checks(tmp_path: Path, answers: dict[str, str]) -> None:
+    project = new_project(
+        tmp_path / "proj",
+        service="chat-dev",
+        data=[f"{key}={value}" for key, value in answers.items()],
+    ).dest
+    run_project_checks(project)
+
+
+@pytest.mark.parametrize("service", ["chat", "chat-test"])
+def test_production_and_test_service_names(tmp_path: Path, service: str) -> None:
+    project = new_project(tmp_path / "svc", service=service).dest
+    run_project_checks(project)
+
+
+def test_long_names_and_unusual_texts_stay_lint_clean(tmp_path: Path) -> None:
+    project = new_project(
+        tmp_path / "Long Project Name",
+        service="s" + "-long" * 7 + "-dev",
+        package="p" * 40,
+        data=[
+            'description=Says "hi" \\ in quotes',
+            'author_name=O\'Brien "Bob"',
+            "echo_prefix=" + "'\"\\{}%" * 8,
+            "echo_farewell=再见 \"'\\ bye",
+        ],
+    ).dest
+    run_project_checks(project)
+
+
+def test_same_tree_as_plain_copier(tmp_path: Path) -> None:
+    template = make_template_repo(tmp_path / "template")
+    data = ["service_name=chat-dev", "project_name=same", "python_version=3.12"]
+    via_fastgen = new_project(
+        tmp_path / "a" / "same", data=data, src=str(template), vcs_ref="HEAD"
+    ).dest
+    args: list[Any] = [sys.executable, "-m", "copier", "copy", "--defaults", "--vcs-ref", "HEAD"]
+    for pair in data:
+        args += ["--data", pair]
+    (tmp_path / "b").mkdir()
+    run([*args, template, tmp_path / "b" / "same"], tmp_path)
+    via_copier = tmp_path / "b" / "same"
+    assert tree(via_fastgen) == tree(via_copier)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_fresh_venv_install_as_the_readme_says(tmp_path: Path) -> None:
+    """`pip install -e '.[dev]'` then `pytest` in a brand-new virtual environment."""
+    project = new_project(tmp_path / "fresh", service="fresh-dev").dest
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "pip install -e '.[dev]'" in readme
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    run([python, "-m", "pip", "install", "-q", "-e", ".[dev]"], project, timeout=900)
+    output = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    assert " passed" in output
+    assert " failed" not in output
+
+
+def test_installed_wheel_generates_offline_from_any_folder(tmp_path: Path) -> None:
+    """The wheel carries copier.yml and template/: `fastgen new` needs no checkout."""
+    wheels = tmp_path / "wheels"
+    run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, REPO_ROOT], tmp_path
+    )
+    (wheel,) = wheels.glob("fastgen-*.whl")
+    env_dir = tmp_path / "venv"
+    # System site-packages provide copier & co.; the wheel itself is what is under test.
+    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    run([env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", wheel], tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PIP_NO_INDEX": "1"}
+    completed = subprocess.run(
+        [env_dir / "bin" / "fastgen", "new", "wheelproj", "--service", "chat-dev"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    answers = (elsewhere / "wheelproj" / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert str(REPO_ROOT) not in answers
+    run_project_checks(elsewhere / "wheelproj")
