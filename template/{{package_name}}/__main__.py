@@ -16,6 +16,15 @@ def main() -> None:
         # default dictConfig from replacing it.
         log_config=None,
         log_level=settings.LOG_LEVEL.lower(),
+        # uvicorn's own 16 MiB frame limit, brought down to ours (+ slack for the app to
+        # answer with its own 1009 close on frames just over the limit).
+        ws_max_size=settings.MAX_MESSAGE_BYTES + 1024,
+        ws_ping_interval=settings.HEARTBEAT_INTERVAL,
+        ws_ping_timeout=settings.HEARTBEAT_TIMEOUT,
+        ws_per_message_deflate=settings.WS_PER_MESSAGE_DEFLATE,
+        # Without it, one handler blocked on anything but `receive` keeps a SIGTERM'd
+        # process alive forever.
+        timeout_graceful_shutdown=settings.SHUTDOWN_TIMEOUT,
     )
 
 

@@ -1,5 +1,6 @@
 """Accepted WebSocket connections: how handlers talk to a client, and the registry of them all."""
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator, Mapping
@@ -23,12 +24,14 @@ def encode_frame(frame: Mapping[str, Any]) -> str:
 class ClientConnection:
     """One authenticated client socket, as handlers see it."""
 
-    __slots__ = ("token", "user", "websocket")
+    __slots__ = ("task", "token", "user", "websocket")
 
     def __init__(self, websocket: WebSocket, user: User, token: str | None) -> None:
         self.websocket = websocket
         self.user = user
         self.token = token
+        # The task serving this connection, so that shutdown can cancel it.
+        self.task = asyncio.current_task()
 
     @property
     def is_open(self) -> bool:
@@ -72,9 +75,18 @@ class ConnectionRegistry:
             self._connections.discard(connection)
 
     async def close_all(self, code: int, reason: str = "") -> None:
-        """Close every open connection with `code`; a failing one does not stop the rest."""
-        for connection in list(self._connections):
+        """Close every open connection with `code`, then cancel the tasks still serving them.
+
+        A failing close does not stop the rest; a handler blocked on something other than
+        ``receive`` is cancelled instead of keeping the process alive.
+        """
+        connections = list(self._connections)
+        for connection in connections:
             try:
                 await connection.close(code, reason)
             except Exception:  # a client that vanished mid-close must not block shutdown
                 logger.warning("could not close a connection cleanly", exc_info=True)
+        current = asyncio.current_task()
+        for connection in connections:
+            if connection.task is not None and connection.task is not current:
+                connection.task.cancel()

@@ -20,8 +20,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.connections = ConnectionRegistry()
     app.state.authorizers = build_authorizers(settings)
-    if settings.DEBUG and not settings.AUTH_TOKENS:
-        logger.warning("debug mode without AUTH_TOKENS: the token 'dev-token' is accepted")
     logger.info("%s starting (debug=%s)", settings.SERVICE_NAME, settings.DEBUG)
     try:
         yield

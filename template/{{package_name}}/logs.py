@@ -6,11 +6,23 @@ every record, from this package, uvicorn or any library, carries it.
 
 import logging
 import logging.config
+import re
 from contextvars import ContextVar, Token
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
 LOG_FORMAT = "%(asctime)s %(levelname)-8s [%(request_id)s] %(name)s: %(message)s"
+
+REDACTED = "[REDACTED]"
+# Credentials that reach log lines: `?token=` in URLs (uvicorn logs every WebSocket
+# path with its query string, at INFO, even with --no-access-log) and the
+# `bearer.<token>` subprotocol entry.
+_SECRETS = re.compile(r"(?i)(\b(?:access_)?token=|\bbearer[.\s]+)[^\s&#'\",;\]]+")
+
+
+def redact(text: str) -> str:
+    """Replace every credential in `text` with ``[REDACTED]``."""
+    return _SECRETS.sub(rf"\g<1>{REDACTED}", text)
 
 
 def set_request_id(request_id: str) -> Token[str]:
@@ -37,6 +49,14 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Formats records, then removes credentials from the whole line, tracebacks included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record with every credential redacted."""
+        return redact(super().format(record))
+
+
 def configure_logging(level: str) -> None:
     """Route the root, uvicorn and access loggers through one request-id-aware handler."""
     logging.config.dictConfig(
@@ -44,7 +64,7 @@ def configure_logging(level: str) -> None:
             "version": 1,
             "disable_existing_loggers": False,
             "filters": {"request_id": {"()": RequestIdFilter}},
-            "formatters": {"default": {"format": LOG_FORMAT}},
+            "formatters": {"default": {"()": RedactingFormatter, "format": LOG_FORMAT}},
             "handlers": {
                 "default": {
                     "class": "logging.StreamHandler",

@@ -1,21 +1,28 @@
-"""ASGI middleware: a fresh request id for every HTTP request and WebSocket connection."""
+"""ASGI middleware: request ids, and the guards every WebSocket handshake passes.
 
+Pure ASGI (not ``BaseHTTPMiddleware``): WebSocket scopes pass through, and nothing is
+added per message.
+"""
+
+import logging
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 from uuid import uuid4
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .close_codes import POLICY_VIOLATION, TRY_AGAIN_LATER, checked_close_code
 from .logs import reset_request_id, set_request_id
+
+logger = logging.getLogger(__name__)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class RequestIdMiddleware:
-    """Sets the logging request id per connection and returns it in ``X-Request-ID``.
-
-    Pure ASGI (not ``BaseHTTPMiddleware``) so WebSocket scopes pass through untouched and
-    no per-message work is added.
-    """
+    """Sets the logging request id per connection and returns it in ``X-Request-ID``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -40,3 +47,63 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             reset_request_id(token)
+
+
+class WebSocketGuardMiddleware:
+    """Refuses cross-site handshakes and caps the number of open WebSockets per process.
+
+    Starlette's CORSMiddleware ignores WebSocket scopes, so a page on any site could
+    otherwise open a socket with the visitor's credentials (cross-site WebSocket
+    hijacking). Uvicorn's ``--limit-concurrency`` does not count WebSockets either.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        allowed_origins: Iterable[str],
+        allow_localhost: bool,
+        max_connections: int,
+    ) -> None:
+        self.app = app
+        self.allowed_origins = frozenset(origin.rstrip("/") for origin in allowed_origins)
+        self.allow_localhost = allow_localhost
+        self.max_connections = max_connections
+        self.open_connections = 0
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        """No Origin (non-browser clients) or a listed one; any localhost page in debug."""
+        if origin is None or origin.rstrip("/") in self.allowed_origins:
+            return True
+        return self.allow_localhost and urlsplit(origin).hostname in LOCAL_HOSTS
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the handshake, then run the app while counting the connection."""
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        origin = Headers(scope=scope).get("origin")
+        if not self.origin_allowed(origin):
+            logger.warning("WebSocket handshake refused: origin %r is not allowed", origin)
+            # A close before accept is an HTTP 403 refusal of the handshake.
+            await receive()
+            await send({"type": "websocket.close", "code": checked_close_code(POLICY_VIOLATION)})
+            return
+        if self.open_connections >= self.max_connections:
+            logger.warning("WebSocket refused: %d connections open", self.open_connections)
+            # Accept first so the client learns why: 1013 means "try again later".
+            await receive()
+            await send({"type": "websocket.accept"})
+            await send(
+                {
+                    "type": "websocket.close",
+                    "code": checked_close_code(TRY_AGAIN_LATER),
+                    "reason": "server at capacity",
+                }
+            )
+            return
+        self.open_connections += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.open_connections -= 1

@@ -11,26 +11,65 @@ from typing import Any
 
 from fastapi import WebSocketDisconnect
 
+from .close_codes import MESSAGE_TOO_BIG, POLICY_VIOLATION
+from .config import Settings
 from .connections import ClientConnection
 from .handlers import MsgHandlerFactory
+from .rate_limit import TokenBucket
 from .status_codes import (
     BINARY_NOT_SUPPORTED_40007,
     INTERNAL_ERROR_50001,
     MALFORMED_JSON_40002,
     NOT_AN_OBJECT_40003,
+    RATE_LIMITED_42901,
 )
 
 logger = logging.getLogger(__name__)
 
+# Messages refused in a row for going over the rate limit before the socket is closed.
+RATE_LIMIT_STRIKES = 10
 
-async def run_session(conn: ClientConnection) -> None:
-    """Serve `conn` until the client disconnects or a handler closes the socket."""
+
+def too_big(text: str, max_bytes: int) -> bool:
+    """True when `text` encodes to more than `max_bytes` UTF-8 bytes (encoding only if unsure)."""
+    if len(text) > max_bytes:
+        return True
+    # A character is at most 4 bytes: most frames are decided without encoding them.
+    return len(text) * 4 > max_bytes and len(text.encode()) > max_bytes
+
+
+async def run_session(conn: ClientConnection, settings: Settings) -> None:
+    """Serve `conn` until the client disconnects or a handler closes the socket.
+
+    Enforces the per-connection limits: MAX_MESSAGE_BYTES (close 1009) and
+    MAX_MESSAGES_PER_SECOND (error frames, then close 1008 if it goes on).
+    """
     websocket = conn.websocket
+    max_bytes = settings.MAX_MESSAGE_BYTES
+    bucket = TokenBucket(settings.MAX_MESSAGES_PER_SECOND)
+    strikes = 0
     while conn.is_open:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
         text = message.get("text")
+        if text is None:
+            oversized = len(message.get("bytes") or b"") > max_bytes
+        else:
+            oversized = too_big(text, max_bytes)
+        if oversized:
+            logger.warning("closing: message over MAX_MESSAGE_BYTES=%d", max_bytes)
+            await conn.close(MESSAGE_TOO_BIG, "message too big")
+            return
+        if not bucket.allow():
+            strikes += 1
+            if strikes >= RATE_LIMIT_STRIKES:
+                logger.warning("closing: rate limit exceeded %d times in a row", strikes)
+                await conn.close(POLICY_VIOLATION, "rate limit exceeded")
+                return
+            await conn.send_error(RATE_LIMITED_42901, "rate limit exceeded; slow down")
+            continue
+        strikes = 0
         if text is None:
             await conn.send_error(
                 BINARY_NOT_SUPPORTED_40007, "binary frames are not supported; send JSON text"

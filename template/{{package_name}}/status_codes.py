@@ -1,6 +1,7 @@
 """Application status codes carried in error frames: ``{"status": <code>, "message": ...}``.
 
-4xxxx: the client's fault, the session goes on (except 40001, which ends it).
+4xxxx: the client's fault, the session goes on (except 40001, which ends it, and 42901,
+which ends it with close 1008 when it goes on).
 5xxxx: the service's fault; details go to the log, never to the client.
 """
 
@@ -11,4 +12,5 @@ MISSING_TYPE_40004 = 40004
 UNKNOWN_TYPE_40005 = 40005
 INVALID_PAYLOAD_40006 = 40006
 BINARY_NOT_SUPPORTED_40007 = 40007
+RATE_LIMITED_42901 = 42901
 INTERNAL_ERROR_50001 = 50001

@@ -1,14 +1,25 @@
 """WebSocket authentication: one authorizer per service, picked by the ``service`` parameter."""
 
 from .authorizers import Authorizer, StaticTokenAuthorizer, build_authorizers
-from .dependency import AuthResult, websocket_authentication
+from .dependency import (
+    CHAT_SUBPROTOCOL,
+    AuthResult,
+    chosen_subprotocol,
+    request_token,
+    websocket_authentication,
+)
+from .errors import AuthError
 from .models import User
 
 __all__ = [
+    "CHAT_SUBPROTOCOL",
+    "AuthError",
     "AuthResult",
     "Authorizer",
     "StaticTokenAuthorizer",
     "User",
     "build_authorizers",
+    "chosen_subprotocol",
+    "request_token",
     "websocket_authentication",
 ]

@@ -7,20 +7,44 @@ from fastapi import Depends, WebSocket
 
 from ..logs import set_request_id
 from .authorizers import Authorizer
+from .errors import AuthError
 from .models import User
 
 UNSUPPORTED_SERVICE = "unsupported service"
 TOKEN_NOT_FOUND = "token not found"
 INVALID_TOKEN = "invalid token"
 
+# Browsers cannot set headers on a WebSocket, and query strings end up in logs and
+# histories: they may instead offer ["chat.v1", "bearer.<token>"] as subprotocols.
+CHAT_SUBPROTOCOL = "chat.v1"
+BEARER_PREFIX = "bearer."
+
+
+def request_token(ws: WebSocket) -> str | None:
+    """The client's token: ``?token=``, else a ``bearer.<token>`` subprotocol entry."""
+    token = ws.query_params.get("token")
+    if token:
+        return token
+    for subprotocol in ws.scope.get("subprotocols", ()):
+        if subprotocol.startswith(BEARER_PREFIX):
+            return subprotocol.removeprefix(BEARER_PREFIX) or None
+    return None
+
+
+def chosen_subprotocol(ws: WebSocket) -> str | None:
+    """The subprotocol to accept with: ours if the client offered it (never the bearer one)."""
+    return CHAT_SUBPROTOCOL if CHAT_SUBPROTOCOL in ws.scope.get("subprotocols", ()) else None
+
 
 async def websocket_authentication(ws: WebSocket) -> tuple[User | None, str | None]:
     """Authenticate a WebSocket handshake from its ``token`` and ``service`` query parameters.
 
+    The token may come as a ``bearer.<token>`` subprotocol instead (see `request_token`).
+
     Returns ``(current_user, None)`` on success and ``(None, error)`` otherwise; the
     endpoint decides how to tell the client. Also gives the connection its request id.
     """
-    token = ws.query_params.get("token")
+    token = request_token(ws)
     service = ws.query_params.get("service", ws.app.state.settings.SERVICE_NAME)
     set_request_id(str(uuid4()))
     authorizers: dict[str, Authorizer] = ws.app.state.authorizers
@@ -31,7 +55,10 @@ async def websocket_authentication(ws: WebSocket) -> tuple[User | None, str | No
     if not token:
         return None, TOKEN_NOT_FOUND
 
-    current_user = await authorizer.check_auth(token)
+    try:
+        current_user = await authorizer.check_auth(token)
+    except AuthError as exc:
+        return None, str(exc)
     if not current_user:
         return None, INVALID_TOKEN
     return current_user, None
