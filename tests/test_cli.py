@@ -105,7 +105,7 @@ def test_no_destination_and_no_service(tmp_path: Path) -> None:
     [
         (["--service", "Bad_Name"], "service_name must be"),
         (["--service", "ok", "--package", "Not-An-Identifier"], "package_name must be"),
-        (["--service", "ok", "--data", "colour=blue"], "valid keys: author_email"),
+        (["--service", "ok", "--data", "colour=blue"], "valid keys: auth, author_email"),
         (["--service", "ok", "--data", "novalue"], "KEY=VALUE"),
         (["--service", "ok", "--src", "/no/such/template"], "not a template folder"),
     ],

@@ -13,6 +13,7 @@ import pytest
 from fastgen.generate import new_project
 from tests.conftest import (
     REPO_ROOT,
+    choices_of,
     load_questions,
     make_template_repo,
     run,
@@ -57,9 +58,11 @@ def test_generated_project_passes_its_own_checks(tmp_path: Path, answers: dict[s
     run_project_checks(project)
 
 
+@pytest.mark.parametrize("auth", choices_of("auth"))
 @pytest.mark.parametrize("service", ["chat", "chat-test"])
-def test_production_and_test_service_names(tmp_path: Path, service: str) -> None:
-    project = new_project(tmp_path / "svc", service=service).dest
+def test_production_and_test_service_names(tmp_path: Path, service: str, auth: str) -> None:
+    """Production names need real credentials: the generated tests must not depend on debug."""
+    project = new_project(tmp_path / "svc", service=service, data=[f"auth={auth}"]).dest
     run_project_checks(project)
 
 
