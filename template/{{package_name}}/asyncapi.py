@@ -27,6 +27,8 @@ CHANNEL_ADDRESS = "/ws/chat"
 ERROR_MESSAGE = "error"
 SCHEMAS_REF = "#/components/schemas/"
 _STATUS_NAME = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)_(?P<code>\d{5})$")
+# Component keys may only hold these characters; a message type may hold any.
+_NOT_KEY = re.compile(r"[^\w.\-]")
 
 Schema = dict[str, Any]
 
@@ -54,10 +56,11 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
     channel_ref = {"$ref": f"#/channels/{CHANNEL}"}
 
     for message_type, handler in sorted(MsgHandlerFactory.handlers.items()):
+        key = _NOT_KEY.sub("_", message_type)
         payload = _payload(handler.message_model, "validation", schemas)
         payload["properties"]["type"] = {"type": "string", "const": message_type}
         payload["required"] = ["type", *[f for f in payload.get("required", []) if f != "type"]]
-        messages[message_type] = _message(
+        messages[key] = _message(
             message_type,
             title=f"{message_type} (client → service)",
             summary=_summary(handler.message_model) or (handler.__doc__ or "").strip(),
@@ -69,10 +72,10 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
             "channel": channel_ref,
             "title": f"Handle {message_type}",
             "summary": (handler.__doc__ or message_type).strip().splitlines()[0],
-            "messages": [_channel_message_ref(message_type)],
+            "messages": [_channel_message_ref(key)],
         }
         if handler.reply_model is not None:
-            reply_key = f"{message_type}_reply"
+            reply_key = f"{key}_reply"
             reply_payload = _payload(handler.reply_model, "serialization", schemas)
             messages[reply_key] = _message(
                 _reply_type(reply_payload) or reply_key,
@@ -85,7 +88,7 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
                 "channel": channel_ref,
                 "messages": [_channel_message_ref(reply_key)],
             }
-        operations[f"receive_{message_type}"] = operation
+        operations[f"receive_{key}"] = operation
 
     messages[ERROR_MESSAGE] = _error_message()
     operations["send_error"] = {
