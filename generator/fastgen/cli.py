@@ -154,6 +154,36 @@ def new(
         console.print(f"  [cyan]{escape(command)}[/]", highlight=False)
 
 
+add_app = typer.Typer(
+    no_args_is_help=True, help="Add code to a generated project.", add_completion=False
+)
+app.add_typer(add_app, name="add")
+
+
+@add_app.command("handler")
+def add_handler(
+    name: Annotated[
+        str,
+        typer.Argument(help="Module name and message type, e.g. get_score.", show_default=False),
+    ],
+    dest: Annotated[
+        Path,
+        typer.Option("--dest", help="The generated project (default: the current folder)."),
+    ] = Path(),
+) -> None:
+    """Add a message handler module and its test to a generated project."""
+    from .add_handler import add_handler as add
+
+    with reported_errors():
+        added = add(name, dest)
+    console.print(
+        f"[bold green]Added[/] message type [bold]{added.message_type}[/] "
+        f"({added.class_name}): " + ", ".join(str(path) for path in added.files),
+        highlight=False,
+    )
+    console.print("Next: edit the message's fields and handle(), then run pytest.", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

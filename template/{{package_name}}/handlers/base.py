@@ -43,10 +43,15 @@ class BaseHandler(ABC):
 
 
 class MsgHandler(BaseHandler, Generic[M]):
-    """A handler for one message ``type`` whose fields are validated by `message_model`."""
+    """A handler for one message ``type`` whose fields are validated by `message_model`.
+
+    `reply_model`, when set, is the frame the handler answers with: the AsyncAPI document
+    (``/asyncapi.json``) lists it as what the service sends for this ``type``.
+    """
 
     type: ClassVar[str]
     message_model: ClassVar[type[Message]]
+    reply_model: ClassVar[type[Message] | None] = None
 
     async def run(self) -> None:
         """Validate the message, then `handle` it; invalid fields get a 40006 error frame."""
@@ -63,6 +68,10 @@ class MsgHandler(BaseHandler, Generic[M]):
             )
             return
         await self.handle(message)  # type: ignore[arg-type]
+
+    async def reply(self, frame: Message) -> None:
+        """Send `frame` (usually a `reply_model` instance) to this handler's client."""
+        await self.ws.send_json(frame.model_dump(mode="json"))
 
     @abstractmethod
     async def handle(self, message: M) -> None:

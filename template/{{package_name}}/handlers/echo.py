@@ -1,6 +1,8 @@
 """``{"type": "echo", "data": X}`` → ``{"type": "echo", "data": X}``."""
 
-from pydantic import JsonValue
+from typing import Literal
+
+from pydantic import Field, JsonValue
 
 from .base import Message, MsgHandler
 from .factory import MsgHandlerFactory
@@ -9,6 +11,13 @@ from .factory import MsgHandlerFactory
 class EchoMessage(Message):
     """Any JSON value to send back."""
 
+    data: JsonValue = Field(examples=["hello"])
+
+
+class EchoReply(Message):
+    """The same JSON value, sent back."""
+
+    type: Literal["echo"] = "echo"
     data: JsonValue
 
 
@@ -18,7 +27,8 @@ class EchoHandler(MsgHandler[EchoMessage]):
 
     type = "echo"
     message_model = EchoMessage
+    reply_model = EchoReply
 
     async def handle(self, message: EchoMessage) -> None:
         """Send the data back."""
-        await self.ws.send_json({"type": "echo", "data": message.data})
+        await self.reply(EchoReply(data=message.data))

@@ -1,5 +1,7 @@
 """``{"type": "ping"}`` → ``{"type": "pong"}``: a liveness check at the message level."""
 
+from typing import Literal
+
 from .base import Message, MsgHandler
 from .factory import MsgHandlerFactory
 
@@ -8,13 +10,20 @@ class PingMessage(Message):
     """No fields besides ``type``."""
 
 
+class PongMessage(Message):
+    """The answer to a ping."""
+
+    type: Literal["pong"] = "pong"
+
+
 @MsgHandlerFactory.register
 class PingHandler(MsgHandler[PingMessage]):
     """Answers every ping with a pong."""
 
     type = "ping"
     message_model = PingMessage
+    reply_model = PongMessage
 
     async def handle(self, message: PingMessage) -> None:
         """Send the pong."""
-        await self.ws.send_json({"type": "pong"})
+        await self.reply(PongMessage())

@@ -1,0 +1,179 @@
+"""The generated service's browser console (``/ws/console``), driven in a real Chromium.
+
+The browser is Debian's ``chromium`` package, launched by Playwright through
+``executable_path`` (Playwright's own browser download is not used). Without it the tests
+are skipped locally; with ``FASTGEN_REQUIRE_BROWSER=1`` (set by ``.ci/run``) they fail instead.
+Set ``FASTGEN_SCREENSHOT_DIR`` to keep a screenshot of each scenario.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from fastgen.add_handler import add_handler
+from fastgen.generate import new_project
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def browser_missing(reason: str) -> None:
+    if os.environ.get("FASTGEN_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (required: FASTGEN_REQUIRE_BROWSER is set)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A generated project (plus one added handler) served by uvicorn; yields its base URL."""
+    root = tmp_path_factory.mktemp("console")
+    project = new_project(root / "proj", service="chat-dev").dest
+    add_handler("shout", project)
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SERVICE_NAME", "DEBUG", "AUTH_TOKENS", "HOST", "PORT", "LOG_LEVEL"}
+    }
+    log = (root / "uvicorn.log").open("w", encoding="utf-8")
+    command = ["uvicorn", "proj.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", *command],
+        cwd=project,
+        env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/api/health", process, root / "uvicorn.log")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"uvicorn exited {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    pytest.fail(f"uvicorn did not answer {url} within 30 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator["Browser"]:
+    if not Path(CHROMIUM).exists():
+        browser_missing(f"no Chromium at {CHROMIUM} (Debian: apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_missing("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def console(
+    chromium_browser: "Browser", server: str, request: pytest.FixtureRequest
+) -> Iterator["Page"]:
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{server}/ws/console")
+    yield page
+    shots = os.environ.get("FASTGEN_SCREENSHOT_DIR")
+    if shots:
+        page.screenshot(path=str(Path(shots) / f"{request.node.name}.png"))
+    context.close()
+
+
+def test_lists_the_live_message_types_with_examples(console: "Page") -> None:
+    from playwright.sync_api import expect
+
+    expect(console.locator("#type option")).to_have_text(["echo", "ping", "shout"])
+    expect(console.locator("#service")).to_have_value("chat-dev")
+    console.select_option("#type", "echo")
+    expect(console.locator("#payload")).to_have_value('{\n  "type": "echo",\n  "data": "hello"\n}')
+    console.select_option("#type", "shout")
+    expect(console.locator("#payload")).to_have_value('{\n  "type": "shout",\n  "text": "hello"\n}')
+
+
+def test_good_token_ping_gets_pong(console: "Page") -> None:
+    from playwright.sync_api import expect
+
+    expect(console.locator("#type option")).to_have_count(3)
+    console.fill("#token", "dev-token")
+    console.click("#connect")
+    expect(console.locator("#state")).to_have_text("connected")
+    console.select_option("#type", "ping")
+    console.click("#send")
+    expect(console.locator("#log li.out").last).to_contain_text('{"type":"ping"}')
+    expect(console.locator("#log li.in").last).to_contain_text('{"type":"pong"}')
+    console.select_option("#type", "echo")
+    console.fill("#payload", '{"type": "echo"}')
+    console.click("#send")
+    invalid = console.locator("#log li.in.error").last
+    expect(invalid).to_contain_text("40006 invalid payload")
+    expect(console.locator("#state")).to_have_text("connected")
+    times = console.locator("#log li .time").all_text_contents()
+    assert times
+    assert all(len(t) == 12 and t[2] == ":" and t[8] == "." for t in times), times
+
+
+def test_bad_token_shows_40001_and_the_1008_close(console: "Page") -> None:
+    from playwright.sync_api import expect
+
+    expect(console.locator("#type option")).to_have_count(3)
+    console.fill("#token", "not-a-token")
+    console.click("#connect")
+    error = console.locator("#log li.in.error")
+    expect(error).to_contain_text("40001 authentication failed")
+    expect(error).to_contain_text("Authentication failed: invalid token")
+    close = console.locator("#log li.close-bad").last
+    expect(close).to_contain_text("code 1008 policy violation")
+    expect(close).to_contain_text('reason "authentication failed"')
+    expect(console.locator("#state")).to_have_text("disconnected")
+    assert "not-a-token" not in console.locator("#log").inner_text()
