@@ -178,11 +178,13 @@ async def run_echo(args: argparse.Namespace) -> dict[str, Any]:
                 errors += 1
             latencies.append(clock() - started)
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker(conn) for conn in conns))
     elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - cpu_started
     await close_all(conns)
     return {
+        "client_cpu_share": client_cpu / elapsed,
         "messages": len(latencies),
         "elapsed": elapsed,
         "msgs_per_s": len(latencies) / elapsed,

@@ -67,6 +67,7 @@ def ws_table(ws: WsResults) -> str:
                 median([r.msgs_per_s for r in runs]),
                 median([r.p50_ms for r in runs]),
                 median([r.p99_ms for r in runs]),
+                median([r.server_cpu_us_per_msg for r in runs]),
                 median(ws.handshakes_per_s[key]),
                 (after - before) / ws.idle_sessions if ws.idle_sessions else 0.0,
                 sum(r.errors for r in runs),
@@ -78,6 +79,7 @@ def ws_table(ws: WsResults) -> str:
             "msgs/s",
             "p50 ms",
             "p99 ms",
+            "server CPU us/msg",
             "connect+auth /s",
             f"KiB per idle session ({ws.idle_sessions:,})",
             "error replies",
@@ -98,6 +100,12 @@ def goals_table(ws: WsResults | None, gen: GenResults | None) -> str:
             paired_ratios([r.msgs_per_s for r in generated], [r.msgs_per_s for r in raw])
         )
         p99 = Spread.of(paired_ratios([r.p99_ms for r in generated], [r.p99_ms for r in bare]))
+        cpu = Spread.of(
+            paired_ratios(
+                [r.server_cpu_us_per_msg for r in bare],
+                [r.server_cpu_us_per_msg for r in generated],
+            )
+        )
         handshakes = Spread.of(
             paired_ratios(ws.handshakes_per_s["generated"], ws.handshakes_per_s["bare"])
         )
@@ -110,7 +118,13 @@ def goals_table(ws: WsResults | None, gen: GenResults | None) -> str:
                 ">= 0.95",
                 verdict(throughput.median, 0.95, at_most=False),
             ],
-            ["throughput generated / raw websockets", ceiling.format(), "(ceiling)", "-"],
+            [
+                "CPU efficiency generated / bare (bare's CPU per message / generated's)",
+                cpu.format(),
+                "(steadier view of the line above)",
+                "-",
+            ],
+            ["throughput generated / raw websockets", ceiling.format(), "(no goal)", "-"],
             [
                 "p99 latency generated / bare",
                 p99.format(),
@@ -159,12 +173,15 @@ def render(
         "",
     ]
     if ws is not None:
+        client_share = max(r.client_cpu_share for runs in ws.echo.values() for r in runs)
         parts += [
             f"WebSocket echo: {settings.conns} connections x {settings.msgs} messages each, "
-            f"closed loop, {settings.rounds} alternating rounds (medians; ratios are medians "
+            f"closed loop, {settings.rounds} alternating round(s) (medians; ratios are medians "
             "of per-round ratios, min-max in brackets); uvicorn `--ws websockets-sansio "
             f"--ws-per-message-deflate false --no-access-log --log-level {settings.log_level}`; "
-            f"{settings.handshakes:,} connect+auth+close per connect round.",
+            f"{settings.handshakes:,} connect+auth+close per connect round. The client used "
+            f"at most {client_share:.0%} of its core (below 100%: the servers, not the client, "
+            "set the pace).",
             "",
             ws_table(ws),
             "",

@@ -158,6 +158,12 @@ class RunningServer:
                 return int(line.split()[1])
         raise RuntimeError(f"no VmRSS for pid {self.process.pid}")
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the server process has used so far."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the server's output, for error messages."""
         with contextlib.suppress(OSError):

@@ -30,6 +30,8 @@ class EchoRun:
     p50_ms: float
     p99_ms: float
     errors: int
+    server_cpu_us_per_msg: float
+    client_cpu_share: float
 
 
 @dataclass
@@ -55,9 +57,23 @@ def log(message: str) -> None:
 
 
 def echo_run(server: RunningServer, pinning: Pinning, conns: int, msgs: int) -> EchoRun:
-    """Drive `server` with `conns` connections, `msgs` messages."""
+    """Drive `server` with `conns` connections, `msgs` messages each.
+
+    The server's CPU time per message is measured too (it includes the run's handshakes
+    and closes, which are few next to the messages): on a shared machine it is steadier
+    than throughput, which also depends on what else got the core.
+    """
+    cpu_before = server.cpu_seconds()
     result = run_client("echo", server.port, pinning, CLIENT_TIMEOUT, conns=conns, msgs=msgs)
-    return EchoRun(result["msgs_per_s"], result["p50_ms"], result["p99_ms"], result["errors"])
+    cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / result["messages"]
+    return EchoRun(
+        result["msgs_per_s"],
+        result["p50_ms"],
+        result["p99_ms"],
+        result["errors"],
+        cpu_us,
+        result["client_cpu_share"],
+    )
 
 
 def run_ws(
@@ -86,7 +102,14 @@ def run_ws(
             keys, rounds, lambda key: echo_run(servers[key], pinning, conns, msgs)
         )
         for key, runs in results.echo.items():
-            log(f"echo {key}: " + ", ".join(f"{run.msgs_per_s:,.0f}/s" for run in runs))
+            log(
+                f"echo {key}: "
+                + ", ".join(
+                    f"{run.msgs_per_s:,.0f}/s ({run.server_cpu_us_per_msg:.0f} us CPU/msg, "
+                    f"client {run.client_cpu_share:.0%})"
+                    for run in runs
+                )
+            )
 
         results.handshakes_per_s = _rounds(
             keys,
