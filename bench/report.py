@@ -212,8 +212,11 @@ def plot(ws: WsResults, path: Path, machine: str) -> None:
         right.plot(
             conns, [median([r.p99_ms for r in runs]) for _, runs in points], "o-", label=LABELS[key]
         )
+    ticks = sorted({n for by_conns in ws.sweep.values() for n in by_conns})
     for axis, title, unit in ((left, "Throughput", "messages/s"), (right, "p99 latency", "ms")):
         axis.set_xscale("log")
+        axis.set_xticks(ticks, [str(n) for n in ticks])
+        axis.minorticks_off()
         axis.set_xlabel("connections")
         axis.set_ylabel(unit)
         axis.set_title(title)
