@@ -1,0 +1,136 @@
+"""``python -m bench``: the command line that ties the parts together.
+
+The default is the full run behind the README's Performance section; ``--quick`` is the
+seconds-long smoke run CI uses. Goals are reported as PASS/MISS, never enforced: the exit
+status is non-zero only when the benchmark itself breaks.
+"""
+
+import argparse
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.gen_speed import GenResults, run_generator
+from bench.report import Settings, machine_description, plot, render
+from bench.servers import Pinning, generate_service, server_specs
+from bench.ws_bench import WsResults, log, run_ws
+
+FULL = {
+    "conns": 50,
+    "msgs": 400,
+    "rounds": 5,
+    "handshakes": 2000,
+    "idle_sessions": 1000,
+    "help_runs": 7,
+    "new_runs": 5,
+    "sweep_messages": 10000,
+    "sweep_rounds": 2,
+}
+QUICK = {
+    "conns": 10,
+    "msgs": 100,
+    "rounds": 1,
+    "handshakes": 100,
+    "idle_sessions": 100,
+    "help_runs": 3,
+    "new_runs": 1,
+    "sweep_messages": 1000,
+    "sweep_rounds": 1,
+}
+SWEEP_POINTS = (1, 10, 50, 100, 200)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The benchmark's options; unset sizes come from the full or the ``--quick`` preset."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark the generated service against a bare FastAPI endpoint and "
+        "raw websockets, and time the generator. Prints a markdown report.",
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: seconds, tiny sizes")
+    parser.add_argument("--conns", type=int, help="connections per echo run (50)")
+    parser.add_argument("--msgs", type=int, help="messages per connection per echo run (400)")
+    parser.add_argument("--rounds", type=int, help="alternating A/B/C echo rounds (5)")
+    parser.add_argument("--handshakes", type=int, help="connect+auth+close per round (2000)")
+    parser.add_argument("--idle-sessions", type=int, help="idle sessions for memory (1000)")
+    parser.add_argument("--help-runs", type=int, help="`fastgen --help` runs (7)")
+    parser.add_argument("--new-runs", type=int, help="`fastgen new`/`copier copy` pairs (5)")
+    parser.add_argument("--plot", type=Path, help="also sweep 1-200 connections and write this PNG")
+    parser.add_argument("--sweep-messages", type=int, help="messages per sweep run (10000)")
+    parser.add_argument("--sweep-rounds", type=int, help="rounds per sweep point (2)")
+    parser.add_argument("--out", type=Path, help="also write the markdown report here")
+    parser.add_argument("--skip-ws", action="store_true", help="skip the WebSocket part")
+    parser.add_argument("--skip-generator", action="store_true", help="skip the generator part")
+    parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers (0)")
+    parser.add_argument("--client-cpu", type=int, default=1, help="CPU for the client (1)")
+    parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's --log-level and the generated service's LOG_LEVEL (warning)",
+    )
+    parser.add_argument(
+        "--gen-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the generated service (repeatable), e.g. to lift a "
+        "rate limit above the benchmark's message rate",
+    )
+    args = parser.parse_args(argv)
+    preset = QUICK if args.quick else FULL
+    for name, value in preset.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    for pair in args.gen_env:
+        if "=" not in pair:
+            parser.error(f"--gen-env takes KEY=VALUE, got {pair!r}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the selected parts, print the report (and write it and the plot if asked)."""
+    args = parse_args(argv)
+    pinning = (
+        Pinning(None, None) if args.no_pin else Pinning.detect(args.server_cpu, args.client_cpu)
+    )
+    command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    ws: WsResults | None = None
+    gen: GenResults | None = None
+    with tempfile.TemporaryDirectory(prefix="fastgen-bench-") as tmp:
+        workdir = Path(tmp)
+        if not args.skip_ws:
+            log("generating the production service from this checkout's template")
+            project = generate_service(workdir)
+            specs = server_specs(
+                project, args.log_level, dict(p.split("=", 1) for p in args.gen_env)
+            )
+            ws = run_ws(
+                specs,
+                pinning,
+                workdir,
+                conns=args.conns,
+                msgs=args.msgs,
+                rounds=args.rounds,
+                handshakes=args.handshakes,
+                idle_sessions=args.idle_sessions,
+                sweep_points=SWEEP_POINTS if args.plot else (),
+                sweep_messages=args.sweep_messages,
+                sweep_rounds=args.sweep_rounds,
+            )
+        if not args.skip_generator:
+            log("timing the generator")
+            gen = run_generator(args.help_runs, args.new_runs)
+    settings = Settings(
+        args.conns, args.msgs, args.rounds, args.handshakes, args.log_level, command
+    )
+    report = render(settings, pinning, ws, gen)
+    print(report)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report + "\n", encoding="utf-8")
+    if args.plot and ws is not None:
+        plot(ws, args.plot, machine_description(pinning))
+    return 0
