@@ -131,7 +131,9 @@ def test_installed_wheel_generates_offline_from_any_folder(tmp_path: Path) -> No
     run([env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", wheel], tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "PIP_NO_INDEX": "1"}
+    # The installed wheel alone, not a checkout that PYTHONPATH may point at.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["PIP_NO_INDEX"] = "1"
     completed = subprocess.run(
         [env_dir / "bin" / "fastgen", "new", "wheelproj", "--service", "chat-dev"],
         cwd=elsewhere,
