@@ -116,7 +116,7 @@ def build_history(
     *,
     template: Path | None = None,
     history: Path | None = None,
-    version: str = __version__,
+    version: str | None = None,
 ) -> TemplateHistory:
     """Make a git repository in `workdir` with the template's tagged versions.
 
@@ -130,8 +130,9 @@ def build_history(
         workdir: an empty or missing folder for the repository.
         template: the folder holding ``copier.yml`` and ``template/``; default: fastgen's own.
         history: a git repository or bundle with ``v*`` tags; default: `default_history_source`.
-        version: the version the shipped template is.
+        version: the version the shipped template is; default: this fastgen's.
     """
+    version = version or __version__
     template = template or bundled_template()
     history = history if history is not None else default_history_source()
     repo = workdir
@@ -176,8 +177,8 @@ def _same_template(repo: Path, tag: str, tree: str) -> bool:
 
 
 @contextmanager
-def redirected(redirects: Mapping[str, Path]) -> Iterator[None]:
-    """Within the block, git fetches each URL (as git sees it) from the given local repository.
+def redirected(redirects: Mapping[str, str | Path]) -> Iterator[None]:
+    """Within the block, git fetches each URL (as git sees it) from the given repository.
 
     The rules go into the environment as ``GIT_CONFIG_COUNT``/``KEY``/``VALUE`` entries after
     any the user already has. Copier caches mirrors of remote templates per URL: a throwaway
@@ -188,8 +189,9 @@ def redirected(redirects: Mapping[str, Path]) -> Iterator[None]:
     start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
     with tempfile.TemporaryDirectory(prefix="fastgen-copier-cache-") as cache:
         env = {"COPIER_CACHE_DIR": cache, "GIT_CONFIG_COUNT": str(start + len(redirects))}
-        for index, (url, repo) in enumerate(redirects.items(), start):
-            env[f"GIT_CONFIG_KEY_{index}"] = f"url.{repo.resolve().as_posix()}.insteadOf"
+        for index, (url, target) in enumerate(redirects.items(), start):
+            where = target.resolve().as_posix() if isinstance(target, Path) else target
+            env[f"GIT_CONFIG_KEY_{index}"] = f"url.{where}.insteadOf"
             env[f"GIT_CONFIG_VALUE_{index}"] = url
         saved = {key: os.environ.get(key) for key in env}
         os.environ.update(env)

@@ -135,7 +135,7 @@ def template_access(project: Project, src: str | None) -> Iterator[tuple[str, st
         The URL git reads the versions from, a description of it for messages, and notes.
 
     Raises:
-        FastgenError: the project's version is not in the template history fastgen carries.
+        UsageError: the project's version is not in the template history fastgen carries.
     """
     recorded = expand_url(project.src_path)
     if src is not None:
@@ -157,7 +157,7 @@ def template_access(project: Project, src: str | None) -> Iterator[tuple[str, st
         if not git(
             "rev-parse", "-q", "--verify", f"{commit}^{{commit}}", cwd=history.repo, check=False
         ):
-            raise FastgenError(
+            raise UsageError(
                 f"{project.dest} is at template {commit}, which this fastgen does not carry "
                 f"(it has up to {history.tag}); upgrade fastgen or pass --src {url}"
             )
