@@ -326,6 +326,13 @@ def test_default_new_records_the_canonical_source_and_version(tmp_path: Path) ->
     assert str(tmp_path) not in json.dumps(answers)
 
 
+def test_new_with_a_version_fastgen_does_not_carry(tmp_path: Path) -> None:
+    assert_refused(
+        ["new", tmp_path / "p", "-s", "chat-dev", "--vcs-ref", "v9.9.9"], tmp_path, "v9.9.9"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_template_url_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FASTGEN_TEMPLATE_URL", "https://git.example.com/acme/ws-template.git")
     answers = new_project(tmp_path / "p", service="chat-dev").answers

@@ -105,6 +105,7 @@ def new_project(
         FastgenError: the template could not be rendered.
     """
     import copier  # deferred: costs ~0.7 s, and `fastgen --help` must stay instant
+    from plumbum import ProcessExecutionError
 
     dest = dest.expanduser().resolve()
     if dest.exists() and not dest.is_dir():
@@ -139,8 +140,8 @@ def new_project(
                     quiet=True,
                     unsafe=False,
                 )
-        except (ValueError, copier.errors.CopierError) as exc:
-            raise FastgenError(_one_line(exc)) from exc
+        except (ValueError, copier.errors.CopierError, ProcessExecutionError) as exc:
+            raise copier_error(exc) from exc
         notes.extend(_one_line(w.message) for w in caught)
         files = _relative_files(rendered)
         kept = _move_into_place(rendered, dest, files) if occupied else []
@@ -179,6 +180,14 @@ def _read_answers(path: Path) -> dict[str, Any]:
         return {}
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded if isinstance(loaded, dict) else {}
+
+
+def copier_error(exc: Exception) -> FastgenError:
+    """A Copier failure as one line; a failed git command (e.g. an unknown ref) as git's words."""
+    stderr = getattr(exc, "stderr", None)
+    if isinstance(stderr, str) and stderr.strip():
+        return FastgenError(f"git failed: {_one_line(stderr)}")
+    return FastgenError(_one_line(exc))
 
 
 def _one_line(error: object) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from .data import parse_data
 from .errors import FastgenError, UsageError
-from .generate import ANSWERS_FILE, _one_line, _read_answers, is_remote
+from .generate import ANSWERS_FILE, _one_line, _read_answers, copier_error, is_remote
 from .template_repo import (
     GitError,
     canonical_url,
@@ -274,7 +274,7 @@ def update_project(
                     unsafe=False,
                 )
         except (ValueError, copier.errors.CopierError, ProcessExecutionError) as exc:
-            raise FastgenError(_one_line(exc)) from exc
+            raise copier_error(exc) from exc
         notes.extend(_one_line(w.message) for w in caught)
     after = load_project(project.dest)
     return UpdateResult(
