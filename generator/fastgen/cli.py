@@ -7,6 +7,7 @@ Heavy imports (copier, jinja, yaml) happen inside the commands that need them, s
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -34,12 +35,17 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
 
 
 @contextmanager
-def reported_errors() -> Iterator[None]:
-    """The one place where fastgen's exceptions become an error line and an exit code."""
+def reported_errors(exit_code: int | None = None) -> Iterator[None]:
+    """The one place where fastgen's exceptions become an error line and an exit code.
+
+    Args:
+        exit_code: report every error with this code instead of the error's own (``check``
+            keeps 1 for "a newer version exists").
+    """
     try:
         yield
     except FastgenError as exc:
-        fail(str(exc), exc.exit_code)
+        fail(str(exc), exit_code or exc.exit_code)
     except KeyboardInterrupt:
         fail("aborted; nothing was written", 130)
 
@@ -152,6 +158,150 @@ def new(
         f"uvicorn {package_name}.main:app --reload",
     ):
         console.print(f"  [cyan]{escape(command)}[/]", highlight=False)
+
+
+class ConflictStyle(StrEnum):
+    """How ``fastgen update`` leaves conflicts (Copier's ``--conflict``)."""
+
+    inline = "inline"
+    rej = "rej"
+
+
+ProjectDir = Annotated[
+    Path,
+    typer.Argument(help="The generated project (default: the current folder).", show_default=False),
+]
+SrcOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Read template versions from this repository (a local clone, a fork, a git URL) "
+        "for this run; .copier-answers.yml keeps the recorded source.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json/--no-json", help="Print the result as one JSON object.")
+]
+
+
+@app.command()
+def update(
+    dest: ProjectDir = Path("."),
+    src: SrcOption = None,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--vcs-ref",
+            help="Template version to update to (default: the newest tag).",
+            show_default=False,
+        ),
+    ] = None,
+    conflict: Annotated[
+        ConflictStyle,
+        typer.Option(help="Conflicts as inline <<<<<<< markers or as .rej files."),
+    ] = ConflictStyle.inline,
+    pretend: Annotated[
+        bool, typer.Option("--pretend/--no-pretend", help="Show what would happen; write nothing.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Change a template answer: KEY=VALUE (repeatable)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only say whether a newer version exists (exit 1).")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Update a generated project to the newest template version, keeping your edits."""
+    if check:
+        _check(dest, src, json_output)
+        return
+    from .update import update_project
+
+    with reported_errors():
+        result = update_project(
+            dest,
+            src=src,
+            vcs_ref=vcs_ref,
+            conflict=conflict.value,
+            pretend=pretend,
+            data=data or [],
+        )
+    for note in result.notes:
+        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    if json_output:
+        console.print_json(
+            data={
+                "project": str(result.dest),
+                "source": result.source,
+                "from": result.from_version,
+                "to": result.to_version,
+                "up_to_date": result.up_to_date,
+                "pretend": result.pretend,
+                "changed": result.changed,
+                "conflicts": result.conflicts,
+            }
+        )
+    elif result.up_to_date:
+        console.print(
+            f"Already up to date: {result.dest} is at {result.from_version} "
+            f"(newest in {result.source})",
+            highlight=False,
+        )
+    elif result.pretend:
+        console.print(
+            f"Would update {result.dest} from {result.from_version} to {result.to_version} "
+            "(--pretend: nothing written)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"[bold green]Updated[/] {result.dest} from {result.from_version} to "
+            f"{result.to_version} ({len(result.changed)} file(s) changed)",
+            highlight=False,
+        )
+        for path in result.changed:
+            mark = "[red]C[/]" if path in result.conflicts else "[cyan]M[/]"
+            console.print(f"  {mark} {escape(path)}", highlight=False)
+    if result.conflicts:
+        fail(
+            f"{len(result.conflicts)} file(s) with conflicts: {', '.join(result.conflicts)}; "
+            "resolve them (find markers with: grep -rn '^<<<<<<< ' .), then commit"
+        )
+    if not result.up_to_date and not result.pretend and not json_output:
+        console.print("Review with `git diff`, run your tests, then commit.", highlight=False)
+
+
+@app.command(name="check")
+def check_command(
+    dest: ProjectDir = Path("."),
+    src: SrcOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Say whether a newer template version exists: exit 0 up to date, 1 newer, 2 error."""
+    _check(dest, src, json_output)
+
+
+def _check(dest: Path, src: str | None, json_output: bool) -> None:
+    from .update import check_project
+
+    with reported_errors(exit_code=2):
+        result = check_project(dest, src=src)
+    if json_output:
+        console.print_json(data=result.as_dict())
+    elif result.update_available:
+        console.print(
+            f"Update available: {result.current} -> {result.latest} ({result.source}); "
+            "run `fastgen update`",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"Up to date: {result.dest} is at {result.current} (newest: {result.latest})",
+            highlight=False,
+        )
+    if result.update_available:
+        raise typer.Exit(1)
 
 
 add_app = typer.Typer(

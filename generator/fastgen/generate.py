@@ -9,14 +9,16 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .data import parse_data
 from .errors import FastgenError, UsageError
-from .template_source import COPIER_FILE, bundled_template, template_questions
+from .template_repo import packaged_template
+from .template_source import COPIER_FILE, template_questions
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -37,27 +39,30 @@ def is_remote(src: str) -> bool:
     return src.startswith(("gh:", "gl:", "git@", "git+", "http://", "https://", "ssh://"))
 
 
-def resolve_source(
+@contextmanager
+def resolved_source(
     src: str | None, vcs_ref: str | None
-) -> tuple[str, str | None, dict[str, Any] | None]:
-    """The Copier source and ref to use and, for local sources, their questions.
+) -> Iterator[tuple[str, str | None, dict[str, Any] | None, list[str]]]:
+    """The Copier source and ref to use, for local sources their questions, and notes.
+
+    Without `src` the source is the template's canonical URL, served from the template this
+    fastgen ships (see `template_repo`), so projects record an updatable ``_src_path`` and
+    the version tag as ``_commit``, offline.
 
     Raises:
         UsageError: a local source that is not a template folder.
     """
     if src is None:
-        template = bundled_template()
-        # In a source checkout Copier would render the latest *tag*, not the code that
-        # this fastgen is: render the checkout as it is instead.
-        if vcs_ref is None and (template / ".git").exists():
-            vcs_ref = "HEAD"
-        return str(template), vcs_ref, template_questions(template)
+        with packaged_template() as (url, history):
+            yield url, vcs_ref or history.tag, template_questions(), list(history.notes)
+        return
     if is_remote(src):
-        return src, vcs_ref, None
+        yield src, vcs_ref, None, []
+        return
     path = Path(src).expanduser().resolve()
     if not (path / COPIER_FILE).is_file():
         raise UsageError(f"--src {src}: not a template folder (no {COPIER_FILE} in it)")
-    return str(path), vcs_ref, template_questions(path)
+    yield str(path), vcs_ref, template_questions(path), []
 
 
 def _first_existing_parent(path: Path) -> Path:
@@ -100,6 +105,7 @@ def new_project(
         FastgenError: the template could not be rendered.
     """
     import copier  # deferred: costs ~0.7 s, and `fastgen --help` must stay instant
+    from plumbum import ProcessExecutionError
 
     dest = dest.expanduser().resolve()
     if dest.exists() and not dest.is_dir():
@@ -110,16 +116,17 @@ def new_project(
             f"{dest} exists and is not empty; choose another folder or pass --force "
             "(existing files are kept)"
         )
-    source, vcs_ref, questions = resolve_source(src, vcs_ref)
-    answers: dict[str, Any] = {"project_name": dest.name, **parse_data(data, questions)}
-    if service is not None:
-        answers["service_name"] = service
-    if package is not None:
-        answers["package_name"] = package
-
-    anchor = _first_existing_parent(dest.parent)
-    notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix=f".{dest.name}.fastgen-", dir=anchor) as staging:
+    with (
+        resolved_source(src, vcs_ref) as (source, vcs_ref, questions, notes),
+        tempfile.TemporaryDirectory(
+            prefix=f".{dest.name}.fastgen-", dir=_first_existing_parent(dest.parent)
+        ) as staging,
+    ):
+        answers: dict[str, Any] = {"project_name": dest.name, **parse_data(data, questions)}
+        if service is not None:
+            answers["service_name"] = service
+        if package is not None:
+            answers["package_name"] = package
         rendered = Path(staging) / "project"
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -133,8 +140,8 @@ def new_project(
                     quiet=True,
                     unsafe=False,
                 )
-        except (ValueError, copier.errors.CopierError) as exc:
-            raise FastgenError(_one_line(exc)) from exc
+        except (ValueError, copier.errors.CopierError, ProcessExecutionError) as exc:
+            raise copier_error(exc) from exc
         notes.extend(_one_line(w.message) for w in caught)
         files = _relative_files(rendered)
         kept = _move_into_place(rendered, dest, files) if occupied else []
@@ -173,6 +180,14 @@ def _read_answers(path: Path) -> dict[str, Any]:
         return {}
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded if isinstance(loaded, dict) else {}
+
+
+def copier_error(exc: Exception) -> FastgenError:
+    """A Copier failure as one line; a failed git command (e.g. an unknown ref) as git's words."""
+    stderr = getattr(exc, "stderr", None)
+    if isinstance(stderr, str) and stderr.strip():
+        return FastgenError(f"git failed: {_one_line(stderr)}")
+    return FastgenError(_one_line(exc))
 
 
 def _one_line(error: object) -> str:

@@ -1,0 +1,220 @@
+"""The template as a git repository: its canonical URL, and a local stand-in for it.
+
+Projects record where their template lives (``_src_path``) and which version made them
+(``_commit``); ``copier update`` needs both. fastgen records the canonical URL, never the
+folder it rendered from, and keeps updates offline by building a local git repository of the
+template's tagged history (shipped in the wheel as a git bundle, or read from a source
+checkout) and letting git itself redirect the canonical URL to it (``url.<repo>.insteadOf``):
+Copier clones with the git command, so the redirection is invisible to it.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .errors import FastgenError
+from .template_source import CHECKOUT_TEMPLATE, COPIER_FILE, PACKAGE_DIR, bundled_template
+from .versions import latest_tag, parse_version, release_tag
+
+DEFAULT_TEMPLATE_URL = "gh:org/fastapi-ws-template"
+TEMPLATE_URL_ENV = "FASTGEN_TEMPLATE_URL"
+# Written into wheels by hatch_build.py: the repository's `v*` tags and HEAD.
+HISTORY_BUNDLE = PACKAGE_DIR / "_template_history.bundle"
+TEMPLATE_DIR = "template"
+
+# Copier's shortcuts, expanded the same way Copier expands them (copier._vcs.get_repo).
+_ALIASES = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+_GIT_PREFIXES = ("git@", "git://", "git+", "https://github.com/", "https://gitlab.com/")
+
+
+class GitError(FastgenError):
+    """A git command failed."""
+
+
+def canonical_url() -> str:
+    """Where the template officially lives: ``$FASTGEN_TEMPLATE_URL`` or the default."""
+    return os.environ.get(TEMPLATE_URL_ENV, "").strip() or DEFAULT_TEMPLATE_URL
+
+
+def expand_url(src: str) -> str:
+    """The URL git is given for a Copier source (``gh:org/x`` -> ``https://github.com/org/x.git``).
+
+    This is the string a ``url.<repo>.insteadOf`` rule must match.
+    """
+    url = src
+    for alias, base in _ALIASES.items():
+        if url.startswith(alias):
+            rest = url.removeprefix(alias).lstrip("/")
+            url = base + (rest if rest.endswith(".git") else f"{rest}.git")
+    if url.endswith(".git") or url.startswith(_GIT_PREFIXES):
+        if url.startswith("git+"):
+            return url.removeprefix("git+")
+        if url.startswith("https://") and not url.endswith(".git"):
+            return f"{url}.git"
+        return url
+    return Path(url).expanduser().as_posix()
+
+
+def git(*args: str | Path, cwd: Path | None = None, check: bool = True) -> str:
+    """Run git with a fixed identity (commits made here are fastgen's); return its stdout.
+
+    Raises:
+        GitError: git exited non-zero (only when `check`).
+    """
+    completed = subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=fastgen",
+            "-c",
+            "user.email=fastgen@localhost",
+            *map(str, args),
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if check and completed.returncode != 0:
+        detail = " ".join((completed.stderr or completed.stdout).split())
+        raise GitError(f"git {args[0]} failed: {detail}")
+    return completed.stdout
+
+
+@dataclass(frozen=True)
+class TemplateHistory:
+    """A local git repository holding the template's versions."""
+
+    repo: Path
+    tag: str
+    """The tag of the template this fastgen ships (``v{__version__}``, or ``...+dev``)."""
+    notes: tuple[str, ...] = ()
+
+
+def default_history_source() -> Path | None:
+    """Where this fastgen's tagged template history comes from, if anywhere.
+
+    A wheel carries a git bundle; a source checkout has its own ``.git``; a build from an
+    sdist or a checkout without tags has neither, and only the shipped version is known.
+    """
+    if HISTORY_BUNDLE.is_file():
+        return HISTORY_BUNDLE
+    if bundled_template() == CHECKOUT_TEMPLATE and (CHECKOUT_TEMPLATE / ".git").exists():
+        return CHECKOUT_TEMPLATE
+    return None
+
+
+def build_history(
+    workdir: Path,
+    *,
+    template: Path | None = None,
+    history: Path | None = None,
+    version: str | None = None,
+) -> TemplateHistory:
+    """Make a git repository in `workdir` with the template's tagged versions.
+
+    The ``v*`` tags of `history` (a repository or bundle) are fetched as they are. The
+    `template` folder (``copier.yml`` + ``template/``) this fastgen ships must be the tag
+    ``v{version}``: when that tag is missing (no tags at build time) it is created on a new
+    commit; when it exists with other content (an unreleased checkout), the shipped files are
+    tagged ``v{version}+dev`` instead, so a project never records a version it does not have.
+
+    Args:
+        workdir: an empty or missing folder for the repository.
+        template: the folder holding ``copier.yml`` and ``template/``; default: fastgen's own.
+        history: a git repository or bundle with ``v*`` tags; default: `default_history_source`.
+        version: the version the shipped template is; default: this fastgen's.
+    """
+    version = version or __version__
+    template = template or bundled_template()
+    history = history if history is not None else default_history_source()
+    repo = workdir
+    repo.mkdir(parents=True, exist_ok=True)
+    git("init", "-q", "-b", "main", cwd=repo)
+    notes: list[str] = []
+    if history is not None:
+        try:
+            git("fetch", "-q", "--no-tags", history, "+refs/tags/v*:refs/tags/v*", cwd=repo)
+        except GitError as exc:
+            # Losing older versions only limits updates from them; generation still works.
+            notes.append(f"template history unavailable ({exc}); only v{version} is known")
+    shutil.copy2(template / COPIER_FILE, repo / COPIER_FILE)
+    shutil.copytree(template / TEMPLATE_DIR, repo / TEMPLATE_DIR)
+    git("add", "-A", cwd=repo)
+    tree = git("write-tree", cwd=repo).strip()
+
+    tags = git("tag", "--list", "v*", cwd=repo).split()
+    wanted = release_tag(version)
+    if wanted in tags and _same_template(repo, wanted, tree):
+        commit, tag = git("rev-parse", f"{wanted}^{{commit}}", cwd=repo).strip(), wanted
+    else:
+        tag = f"{wanted}+dev" if wanted in tags else wanted
+        newest = latest_tag(t for t in tags if parse_version(t) is not None)
+        parents = ["-p", f"{newest}^{{commit}}"] if newest else []
+        commit = git(
+            "commit-tree", tree, *parents, "-m", f"fastgen {version} template", cwd=repo
+        ).strip()
+        git("tag", tag, commit, cwd=repo)
+    git("update-ref", "refs/heads/main", commit, cwd=repo)
+    return TemplateHistory(repo=repo, tag=tag, notes=tuple(notes))
+
+
+def _same_template(repo: Path, tag: str, tree: str) -> bool:
+    """Whether `tag` holds the same ``copier.yml`` and ``template/`` as `tree`."""
+    for path in (COPIER_FILE, TEMPLATE_DIR):
+        ours = git("rev-parse", "--verify", "-q", f"{tree}:{path}", cwd=repo, check=False)
+        theirs = git("rev-parse", "--verify", "-q", f"{tag}:{path}", cwd=repo, check=False)
+        if ours.strip() != theirs.strip():
+            return False
+    return True
+
+
+@contextmanager
+def redirected(redirects: Mapping[str, str | Path]) -> Iterator[None]:
+    """Within the block, git fetches each URL (as git sees it) from the given repository.
+
+    The rules go into the environment as ``GIT_CONFIG_COUNT``/``KEY``/``VALUE`` entries after
+    any the user already has. Copier caches mirrors of remote templates per URL: a throwaway
+    ``COPIER_CACHE_DIR`` keeps the redirected content out of the user's cache.
+    """
+    from plumbum import local  # Copier's subprocess layer: it snapshots os.environ at import
+
+    start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+    with tempfile.TemporaryDirectory(prefix="fastgen-copier-cache-") as cache:
+        env = {"COPIER_CACHE_DIR": cache, "GIT_CONFIG_COUNT": str(start + len(redirects))}
+        for index, (url, target) in enumerate(redirects.items(), start):
+            where = target.resolve().as_posix() if isinstance(target, Path) else target
+            env[f"GIT_CONFIG_KEY_{index}"] = f"url.{where}.insteadOf"
+            env[f"GIT_CONFIG_VALUE_{index}"] = url
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        try:
+            with local.env(**env):
+                yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@contextmanager
+def packaged_template() -> Iterator[tuple[str, TemplateHistory]]:
+    """The canonical URL, served from this fastgen's own template history for the block.
+
+    Yields:
+        The canonical URL (what projects record) and the local history standing in for it.
+    """
+    url = canonical_url()
+    with tempfile.TemporaryDirectory(prefix="fastgen-template-") as workdir:
+        history = build_history(Path(workdir) / "template")
+        with redirected({expand_url(url): history.repo}):
+            yield url, history

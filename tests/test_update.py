@@ -1,0 +1,473 @@
+"""Updating generated projects: fastgen update/check and plain copier update keep user edits."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+import yaml
+from plumbum import local
+from typer.testing import CliRunner
+
+from fastgen import __version__, template_repo
+from fastgen.cli import app
+from fastgen.generate import new_project
+from fastgen.template_repo import DEFAULT_TEMPLATE_URL, build_history
+from fastgen.update import CONFLICT_MARKER, update_project
+from tests.conftest import REPO_ROOT, git, make_template_repo, run, run_project_checks
+
+runner = CliRunner()
+
+PKG = "proj"
+# A template change far from the README section the user edits, a new template module,
+# and a changed .env (which the user owns: the update must not touch theirs).
+README_ANCHOR = "## Run it\n"
+README_ADDED = "Template v2 says: run the tests before every commit.\n"
+NEW_MODULE = '"""Added by template v2."""\n\nTEMPLATE_MARK = "v2"\n'
+USER_README = "Our team's notes: deploy with the blue-green script.\n"
+USER_MODULE = '"""Our own module."""\n\nANSWER = 42\n'
+USER_HANDLER = '''"""Our own message type: shout."""
+
+from .base import Message, MsgHandler
+from .factory import MsgHandlerFactory
+
+
+class ShoutMessage(Message):
+    text: str
+
+
+@MsgHandlerFactory.register
+class ShoutHandler(MsgHandler[ShoutMessage]):
+    type = "shout"
+    message_model = ShoutMessage
+
+    async def handle(self, message: ShoutMessage) -> None:
+        await self.ws.send_json({"type": "shout", "text": message.text.upper()})
+'''
+
+
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def answers_of(project: Path) -> dict[str, object]:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def change_template(template: Path, tag: str | None) -> None:
+    """The v2 change of a template folder: README line, new module, new .env line."""
+    readme = template / "template" / "README.md.jinja"
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace(README_ANCHOR, README_ANCHOR + "\n" + README_ADDED), "utf-8")
+    (template / "template" / "{{package_name}}" / "template_v2.py").write_text(NEW_MODULE, "utf-8")
+    env = template / "template" / ".env.jinja"
+    env.write_text(env.read_text(encoding="utf-8") + "# template v2\n", "utf-8")
+    if tag:
+        commit_all(template, "template v2")
+        git(template, "tag", tag)
+
+
+def make_user_edits(project: Path) -> None:
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\n" + USER_README, "utf-8")
+    (project / PKG / "extras.py").write_text(USER_MODULE, "utf-8")
+    (project / PKG / "handlers" / "shout.py").write_text(USER_HANDLER, "utf-8")
+    # .env is git-ignored: it is the user's even though it is never committed.
+    (project / ".env").write_text("AUTH_TOKENS={}\n# mine\n", "utf-8")
+    commit_all(project, "user edits")
+
+
+def assert_updated_keeping_edits(project: Path, version: str) -> None:
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert README_ADDED in readme
+    assert USER_README in readme
+    assert (project / PKG / "template_v2.py").read_text(encoding="utf-8") == NEW_MODULE
+    assert (project / PKG / "extras.py").read_text(encoding="utf-8") == USER_MODULE
+    assert (project / PKG / "handlers" / "shout.py").read_text(encoding="utf-8") == USER_HANDLER
+    assert (project / ".env").read_text(encoding="utf-8") == "AUTH_TOKENS={}\n# mine\n"
+    assert answers_of(project)["_commit"] == version
+    leftovers = [
+        path
+        for path in project.rglob("*")
+        if path.is_file()
+        and (path.suffix == ".rej" or CONFLICT_MARKER.encode() in path.read_bytes().splitlines())
+    ]
+    assert leftovers == []
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.parts
+    }
+
+
+@pytest.fixture
+def template_v1(tmp_path: Path) -> Path:
+    return make_template_repo(tmp_path / "template", tag="v1")
+
+
+@pytest.fixture
+def project(tmp_path: Path, template_v1: Path) -> Path:
+    """A project generated at template v1, committed in its own git repository."""
+    dest = new_project(tmp_path / PKG, service="chat-dev", src=str(template_v1)).dest
+    git(dest, "init", "-q", "-b", "main")
+    commit_all(dest, "generated")
+    return dest
+
+
+# --- the full round trip, via fastgen and via plain copier --------------------------------
+
+
+@pytest.mark.e2e
+def test_fastgen_update_keeps_user_edits(project: Path, template_v1: Path) -> None:
+    make_user_edits(project)
+    change_template(template_v1, "v2")
+    exit_code, stdout, stderr = invoke("update", project)
+    assert exit_code == 0, stdout + stderr
+    assert "from v1 to v2" in stdout
+    assert f"{PKG}/template_v2.py" in stdout
+    assert_updated_keeping_edits(project, "v2")
+    assert answers_of(project)["_src_path"] == str(template_v1)
+    run_project_checks(project)
+
+
+@pytest.mark.e2e
+def test_plain_copier_copy_then_update_keeps_user_edits(tmp_path: Path, template_v1: Path) -> None:
+    copier = [sys.executable, "-m", "copier"]
+    defaults = ["--defaults", "-d", f"project_name={PKG}", "-d", "service_name=chat-dev"]
+    run([*copier, "copy", *defaults, template_v1, PKG], tmp_path)
+    project = tmp_path / PKG
+    assert answers_of(project)["_commit"] == "v1"
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "generated")
+    make_user_edits(project)
+    change_template(template_v1, "v2")
+    run([*copier, "update", "--defaults"], project)  # no --trust: the template runs nothing
+    assert_updated_keeping_edits(project, "v2")
+    run_project_checks(project)
+
+
+# --- conflicts ---------------------------------------------------------------------------
+
+
+def make_conflict(project: Path, template: Path) -> None:
+    """The user and template v2 both rewrite the README's first line."""
+    first = (project / "README.md").read_text(encoding="utf-8").splitlines()[0]
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(first, "# Ours"), "utf-8")
+    commit_all(project, "our title")
+    jinja = template / "template" / "README.md.jinja"
+    text = jinja.read_text(encoding="utf-8")
+    jinja.write_text(text.replace("# {{ project_name }}", "# {{ project_name }} (v2)", 1), "utf-8")
+    commit_all(template, "template v2")
+    git(template, "tag", "v2")
+
+
+def test_conflicting_edit_is_reported_with_markers(project: Path, template_v1: Path) -> None:
+    make_conflict(project, template_v1)
+    exit_code, stdout, stderr = invoke("update", project)
+    assert exit_code == 1
+    assert "1 file(s) with conflicts: README.md" in stderr
+    assert "C README.md" in stdout
+    assert "<<<<<<< " in stderr  # how to find the markers
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert CONFLICT_MARKER in readme
+    assert "# Ours" in readme
+    assert answers_of(project)["_commit"] == "v2"
+
+
+def test_conflicting_edit_as_rej_file(project: Path, template_v1: Path) -> None:
+    make_conflict(project, template_v1)
+    result = update_project(project, conflict="rej")
+    assert result.conflicts == ["README.md.rej"]
+    # The template's line is applied; the user's rejected hunk waits in the .rej file.
+    assert "+# Ours" in (project / "README.md.rej").read_text(encoding="utf-8")
+
+
+# --- --src, --vcs-ref, --pretend, --data ----------------------------------------------------
+
+
+def test_src_reads_versions_from_a_fork_and_keeps_the_recorded_source(
+    tmp_path: Path, project: Path, template_v1: Path
+) -> None:
+    fork = tmp_path / "fork"
+    git(tmp_path, "clone", "-q", template_v1, fork)
+    change_template(fork, "v2")
+    assert invoke("check", project)[0] == 0  # the recorded source has no v2
+    result = update_project(project, src=str(fork))
+    assert (result.from_version, result.to_version) == ("v1", "v2")
+    assert (project / PKG / "template_v2.py").is_file()
+    assert answers_of(project)["_src_path"] == str(template_v1)
+
+
+def test_vcs_ref_picks_a_version(project: Path, template_v1: Path) -> None:
+    change_template(template_v1, "v2")
+    (template_v1 / "template" / "{{package_name}}" / "template_v3.py").write_text(NEW_MODULE)
+    commit_all(template_v1, "template v3")
+    git(template_v1, "tag", "v3")
+    result = update_project(project, vcs_ref="v2")
+    assert result.to_version == "v2"
+    assert not (project / PKG / "template_v3.py").exists()
+
+
+def test_pretend_writes_nothing(project: Path, template_v1: Path) -> None:
+    change_template(template_v1, "v2")
+    before = tree(project)
+    exit_code, stdout, _ = invoke("update", project, "--pretend")
+    assert exit_code == 0
+    assert "Would update" in stdout
+    assert "v1 to v2" in stdout
+    assert tree(project) == before
+
+
+def test_data_changes_an_answer(project: Path, template_v1: Path) -> None:
+    change_template(template_v1, "v2")
+    update_project(project, data=["description=Now with shouting."])
+    assert answers_of(project)["description"] == "Now with shouting."
+    assert "Now with shouting." in (project / "README.md").read_text(encoding="utf-8")
+
+
+def test_already_up_to_date(project: Path) -> None:
+    before = tree(project)
+    exit_code, stdout, _ = invoke("update", project)
+    assert exit_code == 0
+    assert "Already up to date" in stdout
+    assert tree(project) == before
+
+
+# --- refusals: one line, non-zero exit, nothing changed ------------------------------------
+
+
+def assert_refused(args: list[str | Path], folder: Path, fragment: str) -> None:
+    before = tree(folder)
+    exit_code, _, stderr = invoke(*args)
+    assert exit_code != 0
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error:")
+    assert fragment in lines[0]
+    assert tree(folder) == before
+
+
+def test_refuses_a_folder_that_is_not_a_project(tmp_path: Path) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "main.py").write_text("print('hi')\n")
+    assert_refused(["update", folder], folder, "is not a generated project")
+    assert_refused(["check", folder], folder, "is not a generated project")
+
+
+def test_refuses_a_project_outside_git(tmp_path: Path, template_v1: Path) -> None:
+    dest = new_project(tmp_path / "nogit", service="chat-dev", src=str(template_v1)).dest
+    change_template(template_v1, "v2")
+    assert_refused(["update", dest], dest, "is not a git repository")
+
+
+def test_refuses_uncommitted_changes(project: Path, template_v1: Path) -> None:
+    change_template(template_v1, "v2")
+    (project / PKG / "wip.py").write_text("X = 1\n")
+    assert_refused(["update", project], project, "has uncommitted changes")
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "wip\n")
+    (project / PKG / "wip.py").unlink()
+    assert_refused(["update", project], project, "has uncommitted changes")
+
+
+def test_refuses_an_unknown_vcs_ref(project: Path, template_v1: Path) -> None:
+    change_template(template_v1, "v2")
+    assert_refused(["update", project, "--vcs-ref", "v9"], project, "unknown --vcs-ref 'v9'")
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
+def test_check_exit_codes_and_json(project: Path, template_v1: Path) -> None:
+    exit_code, stdout, _ = invoke("check", project)
+    assert (exit_code, "Up to date" in stdout) == (0, True)
+    change_template(template_v1, "v2")
+    exit_code, stdout, _ = invoke("check", project)
+    assert exit_code == 1
+    assert "v1 -> v2" in stdout
+    exit_code, stdout, _ = invoke("check", project, "--json")
+    assert exit_code == 1
+    assert json.loads(stdout) == {
+        "project": str(project),
+        "source": str(template_v1),
+        "current": "v1",
+        "latest": "v2",
+        "update_available": True,
+    }
+    assert invoke("update", project, "--check")[0] == 1
+    assert invoke("update", project)[0] == 0
+    exit_code, stdout, _ = invoke("check", project, "--json")
+    assert (exit_code, json.loads(stdout)["update_available"]) == (0, False)
+
+
+# --- the default source: canonical URL, offline, from fastgen's own template history -------
+
+
+def test_default_new_records_the_canonical_source_and_version(tmp_path: Path) -> None:
+    answers = new_project(tmp_path / "p", service="chat-dev").answers
+    assert answers["_src_path"] == DEFAULT_TEMPLATE_URL
+    # `+dev` only in a checkout whose template differs from its own release tag.
+    assert answers["_commit"] in (f"v{__version__}", f"v{__version__}+dev")
+    assert str(tmp_path) not in json.dumps(answers)
+
+
+def test_new_with_a_version_fastgen_does_not_carry(tmp_path: Path) -> None:
+    assert_refused(
+        ["new", tmp_path / "p", "-s", "chat-dev", "--vcs-ref", "v9.9.9"], tmp_path, "v9.9.9"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_template_url_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTGEN_TEMPLATE_URL", "https://git.example.com/acme/ws-template.git")
+    answers = new_project(tmp_path / "p", service="chat-dev").answers
+    assert answers["_src_path"] == "https://git.example.com/acme/ws-template.git"
+
+
+def test_history_without_tags_tags_the_shipped_template(tmp_path: Path) -> None:
+    history = build_history(tmp_path / "h", history=None, version="1.2.3")
+    assert history.tag == "v1.2.3"
+    assert git(history.repo, "tag", "--list").split() == ["v1.2.3"]
+    assert git(history.repo, "show", "v1.2.3:copier.yml") == (REPO_ROOT / "copier.yml").read_text()
+
+
+def test_history_reuses_a_matching_tag_and_marks_a_different_one_dev(tmp_path: Path) -> None:
+    released = make_template_repo(tmp_path / "released", tag="v1.2.3")
+    same = build_history(tmp_path / "same", history=released, version="1.2.3")
+    assert same.tag == "v1.2.3"
+    assert git(same.repo, "rev-parse", "v1.2.3") == git(released, "rev-parse", "v1.2.3")
+    changed = tmp_path / "changed"
+    shutil.copytree(released, changed, ignore=shutil.ignore_patterns(".git"))
+    change_template(changed, None)
+    dev = build_history(tmp_path / "dev", template=changed, history=released, version="1.2.3")
+    assert dev.tag == "v1.2.3+dev"
+    assert git(dev.repo, "tag", "--list").split() == ["v1.2.3", "v1.2.3+dev"]
+
+
+def upgrade_fastgen(monkeypatch: pytest.MonkeyPatch, template: Path, history: Path, version: str):
+    """Make fastgen ship `template` as `version`, with `history`'s older tags."""
+    monkeypatch.setattr(template_repo, "bundled_template", lambda: template)
+    monkeypatch.setattr(template_repo, "default_history_source", lambda: history)
+    monkeypatch.setattr(template_repo, "__version__", version)
+
+
+@pytest.mark.e2e
+def test_default_project_updates_offline_when_fastgen_carries_the_new_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    released = make_template_repo(tmp_path / "released", tag="v0.1.0")
+    upgrade_fastgen(monkeypatch, released, released, "0.1.0")
+    project = new_project(tmp_path / PKG, service="chat-dev").dest
+    assert answers_of(project)["_commit"] == "v0.1.0"
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "generated")
+    make_user_edits(project)
+
+    newer = tmp_path / "newer"
+    shutil.copytree(released, newer, ignore=shutil.ignore_patterns(".git"))
+    change_template(newer, None)
+    upgrade_fastgen(monkeypatch, newer, released, "0.2.0")
+    # git may only read local repositories: any network access would fail the update.
+    with local.env(GIT_ALLOW_PROTOCOL="file"):
+        exit_code, stdout, _ = invoke("check", project, "--json")
+        assert (exit_code, json.loads(stdout)["latest"]) == (1, "v0.2.0")
+        exit_code, stdout, stderr = invoke("update", project)
+    assert exit_code == 0, stdout + stderr
+    assert "from v0.1.0 to v0.2.0" in stdout
+    assert_updated_keeping_edits(project, "v0.2.0")
+    assert answers_of(project)["_src_path"] == DEFAULT_TEMPLATE_URL
+    run_project_checks(project)
+
+
+def test_default_project_newer_than_fastgen_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project: Path
+) -> None:
+    answers = project / ".copier-answers.yml"
+    text = answers.read_text(encoding="utf-8").replace(
+        f"_src_path: {project.parent / 'template'}", f"_src_path: {DEFAULT_TEMPLATE_URL}"
+    )
+    answers.write_text(text.replace("_commit: v1", "_commit: v7.0.0"), encoding="utf-8")
+    commit_all(project, "pretend a newer fastgen made it")
+    assert_refused(["update", project], project, "which this fastgen does not carry")
+
+
+@pytest.mark.e2e
+def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
+    """Two releases built as wheels: the newer one updates a project made by the older one.
+
+    The wheels carry the template's tagged history (hatch_build.py); the canonical URL is
+    never reached (git may only read local repositories here).
+    """
+    source = tmp_path / "fastgen-src"
+    shutil.copytree(
+        REPO_ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", ".venv"
+        ),
+    )
+    git(source, "init", "-q", "-b", "main")
+    commit_all(source, "release 0.1.0")
+    git(source, "tag", "v0.1.0")
+    init = source / "generator" / "fastgen" / "__init__.py"
+    wheels = {}
+    for version in ("0.1.0", "0.2.0"):
+        if version == "0.2.0":
+            change_template(source, None)
+            init.write_text(init.read_text().replace('"0.1.0"', '"0.2.0"'))
+            commit_all(source, "release 0.2.0")
+            git(source, "tag", "v0.2.0")
+        out = tmp_path / f"wheels-{version}"
+        run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, source], tmp_path)
+        (wheels[version],) = out.glob("fastgen-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    pip = [env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps"]
+    # Only the installed wheel: no PYTHONPATH pointing at a checkout's fastgen.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env |= {"PIP_NO_INDEX": "1", "GIT_ALLOW_PROTOCOL": "file"}
+
+    def fastgen(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [env_dir / "bin" / "fastgen", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+            timeout=300,
+        )
+
+    run([*pip, wheels["0.1.0"]], tmp_path)
+    made = fastgen("new", PKG, "--service", "chat-dev")
+    assert made.returncode == 0, made.stdout + made.stderr
+    project = tmp_path / PKG
+    assert answers_of(project)["_commit"] == "v0.1.0"
+    assert answers_of(project)["_src_path"] == DEFAULT_TEMPLATE_URL
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "generated")
+    make_user_edits(project)
+
+    run([*pip, "--force-reinstall", wheels["0.2.0"]], tmp_path)
+    checked = fastgen("check", PKG)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    updated = fastgen("update", PKG)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert_updated_keeping_edits(project, "v0.2.0")
+    run_project_checks(project)
