@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import WebSocketDisconnect
 
+from .broker import get_broker
 from .connections import ClientConnection
 from .handlers import MsgHandlerFactory
 from .status_codes import (
@@ -24,7 +25,20 @@ logger = logging.getLogger(__name__)
 
 
 async def run_session(conn: ClientConnection) -> None:
-    """Serve `conn` until the client disconnects or a handler closes the socket."""
+    """Serve `conn` until the client disconnects, a handler closes it or it falls behind.
+
+    The connection's sender task runs for exactly as long; at the end the connection
+    leaves every room it joined.
+    """
+    try:
+        async with conn.sending():
+            await receive_loop(conn)
+    finally:
+        await get_broker(conn).leave_all(conn)
+
+
+async def receive_loop(conn: ClientConnection) -> None:
+    """Receive and dispatch frames until the client disconnects or a handler closes the socket."""
     websocket = conn.websocket
     while conn.is_open:
         message = await websocket.receive()
