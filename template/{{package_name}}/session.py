@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import WebSocketDisconnect
 
+from .broker import get_broker
 from .close_codes import MESSAGE_TOO_BIG, POLICY_VIOLATION
 from .config import Settings
 from .connections import ClientConnection
@@ -39,7 +40,20 @@ def too_big(text: str, max_bytes: int) -> bool:
 
 
 async def run_session(conn: ClientConnection, settings: Settings) -> None:
-    """Serve `conn` until the client disconnects or a handler closes the socket.
+    """Serve `conn` until the client disconnects, a handler closes it or it falls behind.
+
+    The connection's sender task runs for exactly as long; at the end the connection
+    leaves every room it joined.
+    """
+    try:
+        async with conn.sending():
+            await receive_loop(conn, settings)
+    finally:
+        await get_broker(conn).leave_all(conn)
+
+
+async def receive_loop(conn: ClientConnection, settings: Settings) -> None:
+    """Receive and dispatch frames until the client disconnects or a handler closes the socket.
 
     Enforces the per-connection limits: MAX_MESSAGE_BYTES (close 1009) and
     MAX_MESSAGES_PER_SECOND (error frames, then close 1008 if it goes on).

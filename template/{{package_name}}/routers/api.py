@@ -11,13 +11,19 @@ logger = logging.getLogger(__name__)
 
 @router.get("/health")
 def health(request: Request) -> dict[str, Any]:
-    """Liveness and a little state: service name, debug flag, open WebSocket sessions."""
+    """Liveness and a little state: service name, debug flag, open sessions, broker state.
+
+    Still 200 while the broker is down: the process is alive and its sessions stay open;
+    ``status`` says ``degraded`` until room messages flow again.
+    """
     settings = request.app.state.settings
+    broker = request.app.state.broker
     return {
-        "status": "ok",
+        "status": "ok" if broker.state == "up" else "degraded",
         "service": settings.SERVICE_NAME,
         "debug": settings.DEBUG,
         "connections": len(request.app.state.connections),
+        "broker": {"backend": broker.backend, "state": broker.state, "rooms": broker.room_count},
     }
 
 

@@ -1,0 +1,132 @@
+"""The broker interface handlers use for rooms, and the local membership both brokers share.
+
+A broker carries room messages to every process of the service. Each process keeps its
+own members (`LocalRooms`) and hands every message published to a room it has members in
+to their connections' `deliver`, which never waits for a client.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class BrokerState(StrEnum):
+    """Whether room messages can be published and received right now."""
+
+    CONNECTING = "connecting"
+    UP = "up"
+    DOWN = "down"
+
+
+class BrokerUnavailableError(Exception):
+    """The broker cannot carry messages right now (e.g. Redis is unreachable)."""
+
+
+class Member(Protocol):
+    """A room member: `ClientConnection` in the service, anything with ``deliver`` in tests."""
+
+    def deliver(self, text: str) -> None:
+        """Queue one encoded frame for the client; must never wait."""
+        ...
+
+
+class Broker(Protocol):
+    """Rooms across every process of the service; handlers only ever see this."""
+
+    backend: str
+
+    @property
+    def state(self) -> BrokerState:
+        """The current state, reported by ``GET /api/health``."""
+        ...
+
+    @property
+    def room_count(self) -> int:
+        """How many rooms have members on this process (``GET /api/health``)."""
+        ...
+
+    async def start(self) -> None:
+        """Connect (bounded); a broker that cannot connect yet keeps retrying in the background."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect and end every background task."""
+        ...
+
+    def is_member(self, room: str, member: Member) -> bool:
+        """True when `member` has joined `room` on this process."""
+        ...
+
+    async def join(self, room: str, member: Member) -> None:
+        """Add `member` to `room`; `BrokerUnavailableError` if it cannot be guaranteed."""
+        ...
+
+    async def leave(self, room: str, member: Member) -> None:
+        """Remove `member` from `room` (a no-op when it is not a member)."""
+        ...
+
+    async def leave_all(self, member: Member) -> None:
+        """Remove `member` from every room (its session has ended)."""
+        ...
+
+    async def publish(self, room: str, frame: Mapping[str, Any]) -> None:
+        """Send `frame` to every member of `room` on every process, in publishing order.
+
+        Raises `BrokerUnavailableError` when the frame cannot be sent: never a silent drop.
+        """
+        ...
+
+
+class LocalRooms:
+    """This process's members of each room, with the fan-out to them."""
+
+    __slots__ = ("_rooms", "_rooms_of")
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, set[Member]] = {}
+        self._rooms_of: dict[Member, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._rooms)
+
+    def rooms(self) -> list[str]:
+        """The rooms with at least one member on this process."""
+        return list(self._rooms)
+
+    def rooms_of(self, member: Member) -> list[str]:
+        """The rooms `member` has joined."""
+        return list(self._rooms_of.get(member, ()))
+
+    def is_member(self, room: str, member: Member) -> bool:
+        """True when `member` has joined `room`."""
+        return room in self._rooms_of.get(member, ())
+
+    def add(self, room: str, member: Member) -> bool:
+        """Add `member` to `room`; True when the room had no member here before."""
+        members = self._rooms.get(room)
+        first = members is None
+        if members is None:
+            members = self._rooms[room] = set()
+        members.add(member)
+        self._rooms_of.setdefault(member, set()).add(room)
+        return first
+
+    def discard(self, room: str, member: Member) -> bool:
+        """Remove `member` from `room`; True when that left the room empty here."""
+        rooms = self._rooms_of.get(member)
+        if rooms is None or room not in rooms:
+            return False
+        rooms.discard(room)
+        if not rooms:
+            del self._rooms_of[member]
+        members = self._rooms[room]
+        members.discard(member)
+        if members:
+            return False
+        del self._rooms[room]
+        return True
+
+    def fan_out(self, room: str, text: str) -> None:
+        """Hand one encoded frame to every member of `room` here (none waits for its client)."""
+        for member in self._rooms.get(room, ()):
+            member.deliver(text)
