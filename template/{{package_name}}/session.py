@@ -5,10 +5,10 @@ status code (see `status_codes`) and the loop goes on. Starlette's ``iter_json()
 instead let one malformed frame kill the connection, which is why text is parsed here.
 """
 
-import json
 import logging
 from typing import Any
 
+import orjson
 from fastapi import WebSocketDisconnect
 
 from .broker import get_broker
@@ -95,7 +95,8 @@ async def receive_loop(conn: ClientConnection, settings: Settings) -> None:
 async def dispatch(conn: ClientConnection, text: str) -> None:
     """Decode one text frame and run the handler its ``type`` names."""
     try:
-        request_data: Any = json.loads(text)
+        # orjson: ~4x the standard library's speed; strict JSON (no NaN), depth-limited.
+        request_data: Any = orjson.loads(text)
     except (ValueError, RecursionError):
         await conn.send_error(MALFORMED_JSON_40002, "message is not valid JSON")
         return

@@ -50,24 +50,23 @@ class MsgHandlerFactory:
         request_data: dict[str, Any],
     ) -> BaseHandler:
         """The handler for `request_data`'s ``type``, or one that answers with an error frame."""
-        context: dict[str, Any] = {
-            "ws": ws,
-            "token": token,
-            "current_user": current_user,
-            "request_data": request_data,
-        }
         message_type = request_data.get("type")
+        handler_class = cls.handlers.get(message_type) if isinstance(message_type, str) else None
+        if handler_class is not None:
+            # The hot path: one dict lookup and one object per message, nothing else.
+            return handler_class(
+                ws=ws, token=token, current_user=current_user, request_data=request_data
+            )
         if not isinstance(message_type, str) or not message_type:
-            return ErrorReplyHandler(
-                status=MISSING_TYPE_40004,
-                message='message needs a "type" string',
-                **context,
-            )
-        handler_class = cls.handlers.get(message_type)
-        if handler_class is None:
-            return ErrorReplyHandler(
-                status=UNKNOWN_TYPE_40005,
-                message=f"unknown message type {message_type!r}; known: {sorted(cls.handlers)}",
-                **context,
-            )
-        return handler_class(**context)
+            status, text = MISSING_TYPE_40004, 'message needs a "type" string'
+        else:
+            status = UNKNOWN_TYPE_40005
+            text = f"unknown message type {message_type!r}; known: {sorted(cls.handlers)}"
+        return ErrorReplyHandler(
+            status=status,
+            message=text,
+            ws=ws,
+            token=token,
+            current_user=current_user,
+            request_data=request_data,
+        )
