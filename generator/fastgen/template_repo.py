@@ -8,6 +8,7 @@ checkout) and letting git itself redirect the canonical URL to it (``url.<repo>.
 Copier clones with the git command, so the redirection is invisible to it.
 """
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -206,6 +207,69 @@ def redirected(redirects: Mapping[str, str | Path]) -> Iterator[None]:
                     os.environ[key] = value
 
 
+def cache_root() -> Path:
+    """Where built template histories are kept between runs (``$XDG_CACHE_HOME/fastgen``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "fastgen" / "template-history"
+
+
+def history_key(template: Path, history: Path | None, version: str) -> str:
+    """A digest of everything `build_history` reads: equal keys build equal repositories."""
+    digest = hashlib.sha256(f"{version}\0{history}\0".encode())
+    files = [template / COPIER_FILE, *(template / TEMPLATE_DIR).rglob("*")]
+    for path in sorted(p for p in files if p.is_file()):
+        digest.update(path.relative_to(template).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    if history is not None and history.is_file():  # a bundle
+        digest.update(history.read_bytes())
+    elif history is not None:  # a checkout: its tags are what is fetched
+        refs = git("for-each-ref", "--format=%(objectname) %(refname)", "refs/tags/v*", cwd=history)
+        digest.update(refs.encode())
+    return digest.hexdigest()[:32]
+
+
+@contextmanager
+def shipped_history() -> Iterator[TemplateHistory]:
+    """This fastgen's template history, built once per content and reused from the cache.
+
+    Building it costs about ten git commands; `fastgen new` and `fastgen update` would pay
+    that on every run. An entry is built in a scratch folder and renamed into place, so a
+    reader never sees a half-built one; where the cache cannot be written, or the build had
+    to leave versions out, a throwaway history is built instead.
+    """
+    template, history = bundled_template(), default_history_source()
+    entry = cache_root() / history_key(template, history, __version__)
+    tag_file = entry / "tag"
+    if tag_file.is_file():
+        yield TemplateHistory(repo=entry / "repo", tag=tag_file.read_text(encoding="utf-8"))
+        return
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=entry.parent))
+    except OSError:
+        scratch = None
+    if scratch is None:
+        with tempfile.TemporaryDirectory(prefix="fastgen-template-") as workdir:
+            yield build_history(Path(workdir) / "repo", template=template, history=history)
+        return
+    try:
+        built = build_history(scratch / "repo", template=template, history=history)
+        if built.notes:
+            yield built  # incomplete: do not keep it for later runs
+            return
+        (scratch / "tag").write_text(built.tag, encoding="utf-8")
+        try:
+            scratch.rename(entry)
+        except OSError:  # another run cached the same content first
+            pass
+        else:
+            scratch = None
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    yield TemplateHistory(repo=entry / "repo", tag=tag_file.read_text(encoding="utf-8"))
+
+
 @contextmanager
 def packaged_template() -> Iterator[tuple[str, TemplateHistory]]:
     """The canonical URL, served from this fastgen's own template history for the block.
@@ -214,7 +278,5 @@ def packaged_template() -> Iterator[tuple[str, TemplateHistory]]:
         The canonical URL (what projects record) and the local history standing in for it.
     """
     url = canonical_url()
-    with tempfile.TemporaryDirectory(prefix="fastgen-template-") as workdir:
-        history = build_history(Path(workdir) / "template")
-        with redirected({expand_url(url): history.repo}):
-            yield url, history
+    with shipped_history() as history, redirected({expand_url(url): history.repo}):
+        yield url, history
