@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +105,6 @@ def new_project(
         FastgenError: the template could not be rendered.
     """
     import copier  # deferred: costs ~0.7 s, and `fastgen --help` must stay instant
-    from plumbum import ProcessExecutionError
 
     dest = dest.expanduser().resolve()
     if dest.exists() and not dest.is_dir():
@@ -128,21 +127,14 @@ def new_project(
         if package is not None:
             answers["package_name"] = package
         rendered = Path(staging) / "project"
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                copier.run_copy(
-                    source,
-                    rendered,
-                    data=answers,
-                    defaults=defaults,
-                    vcs_ref=vcs_ref,
-                    quiet=True,
-                    unsafe=False,
-                )
-        except (ValueError, copier.errors.CopierError, ProcessExecutionError) as exc:
-            raise copier_error(exc) from exc
-        notes.extend(_one_line(w.message) for w in caught)
+        notes += run_copier(
+            copier.run_copy,
+            source,
+            rendered,
+            data=answers,
+            defaults=defaults,
+            vcs_ref=vcs_ref,
+        )
         files = _relative_files(rendered)
         kept = _move_into_place(rendered, dest, files) if occupied else []
         if not occupied:
@@ -180,6 +172,27 @@ def _read_answers(path: Path) -> dict[str, Any]:
         return {}
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded if isinstance(loaded, dict) else {}
+
+
+def run_copier(action: Callable[..., object], *args: Any, **kwargs: Any) -> list[str]:
+    """Run a Copier entry point quietly and safely (no ``--trust``).
+
+    Returns:
+        Copier's warnings, one line each, for the caller to show as notes.
+
+    Raises:
+        FastgenError: Copier's error, as one line.
+    """
+    import copier
+    from plumbum import ProcessExecutionError
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            action(*args, quiet=True, unsafe=False, **kwargs)
+    except (ValueError, copier.errors.CopierError, ProcessExecutionError) as exc:
+        raise copier_error(exc) from exc
+    return [_one_line(warning.message) for warning in caught]
 
 
 def copier_error(exc: Exception) -> FastgenError:

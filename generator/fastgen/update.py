@@ -6,7 +6,6 @@ the recorded template source offline when this fastgen carries it, and reports w
 and which files hold conflicts, which Copier itself does not signal.
 """
 
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any, Literal
 
 from .data import parse_data
 from .errors import FastgenError, UsageError
-from .generate import ANSWERS_FILE, _one_line, _read_answers, copier_error, is_remote
+from .generate import ANSWERS_FILE, _read_answers, is_remote, run_copier
 from .template_repo import (
     GitError,
     canonical_url,
@@ -238,7 +237,6 @@ def update_project(
         FastgenError: the template could not be read or rendered.
     """
     import copier  # deferred: `fastgen --help` must stay instant
-    from plumbum import ProcessExecutionError
 
     project = load_project(dest)
     _require_clean_git(project)
@@ -259,23 +257,16 @@ def update_project(
                 notes=notes,
             )
         answers = parse_data(data, _questions_at(url, target))
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                copier.run_update(
-                    project.dest,
-                    data=answers,
-                    vcs_ref=target,
-                    defaults=True,
-                    overwrite=True,
-                    conflict=conflict,
-                    pretend=pretend,
-                    quiet=True,
-                    unsafe=False,
-                )
-        except (ValueError, copier.errors.CopierError, ProcessExecutionError) as exc:
-            raise copier_error(exc) from exc
-        notes.extend(_one_line(w.message) for w in caught)
+        notes += run_copier(
+            copier.run_update,
+            project.dest,
+            data=answers,
+            vcs_ref=target,
+            defaults=True,
+            overwrite=True,
+            conflict=conflict,
+            pretend=pretend,
+        )
     after = load_project(project.dest)
     return UpdateResult(
         dest=project.dest,
