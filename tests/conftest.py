@@ -4,8 +4,10 @@ import os
 import shutil
 import subprocess
 import sys
+import venv
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
@@ -77,6 +79,33 @@ def make_template_repo(dest: Path, tag: str | None = None) -> Path:
     if tag:
         git(dest, "tag", tag)
     return dest
+
+
+def wheel_venv(tmp_path: Path) -> Path:
+    """A venv to install fastgen's wheel into; copier & co. come from the system packages."""
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    return env_dir
+
+
+def installed_fastgen(env_dir: Path, *args: str | Path, cwd: Path) -> CompletedProcess[str]:
+    """Run the `fastgen` installed in `env_dir`: no stdin, no network, no checkout on the path.
+
+    PYTHONPATH is dropped so that only the installed wheel is under test; git may use local
+    repositories only (``GIT_ALLOW_PROTOCOL=file``), so any network access fails the run.
+    """
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env |= {"PIP_NO_INDEX": "1", "GIT_ALLOW_PROTOCOL": "file"}
+    return subprocess.run(
+        [env_dir / "bin" / "fastgen", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=300,
+    )
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """End to end: generate projects over the template's real choices, then run *their* checks."""
 
 import itertools
-import os
-import subprocess
 import sys
 import venv
 from pathlib import Path
@@ -14,10 +12,12 @@ from fastgen.generate import new_project
 from tests.conftest import (
     REPO_ROOT,
     choices_of,
+    installed_fastgen,
     load_questions,
     make_template_repo,
     run,
     run_project_checks,
+    wheel_venv,
 )
 
 pytestmark = pytest.mark.e2e
@@ -125,24 +125,12 @@ def test_installed_wheel_generates_offline_from_any_folder(tmp_path: Path) -> No
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, REPO_ROOT], tmp_path
     )
     (wheel,) = wheels.glob("fastgen-*.whl")
-    env_dir = tmp_path / "venv"
-    # System site-packages provide copier & co.; the wheel itself is what is under test.
-    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    env_dir = wheel_venv(tmp_path)
     run([env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", wheel], tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    # The installed wheel alone, not a checkout that PYTHONPATH may point at.
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    env["PIP_NO_INDEX"] = "1"
-    completed = subprocess.run(
-        [env_dir / "bin" / "fastgen", "new", "wheelproj", "--service", "chat-dev"],
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=300,
+    completed = installed_fastgen(
+        env_dir, "new", "wheelproj", "--service", "chat-dev", cwd=elsewhere
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     answers = (elsewhere / "wheelproj" / ".copier-answers.yml").read_text(encoding="utf-8")

@@ -1,11 +1,9 @@
 """Updating generated projects: fastgen update/check and plain copier update keep user edits."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,15 @@ from fastgen.cli import app
 from fastgen.generate import new_project
 from fastgen.template_repo import DEFAULT_TEMPLATE_URL, build_history
 from fastgen.update import CONFLICT_MARKER, update_project
-from tests.conftest import REPO_ROOT, git, make_template_repo, run, run_project_checks
+from tests.conftest import (
+    REPO_ROOT,
+    git,
+    installed_fastgen,
+    make_template_repo,
+    run,
+    run_project_checks,
+    wheel_venv,
+)
 
 runner = CliRunner()
 
@@ -435,24 +441,11 @@ def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
         out = tmp_path / f"wheels-{version}"
         run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, source], tmp_path)
         (wheels[version],) = out.glob("fastgen-*.whl")
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    env_dir = wheel_venv(tmp_path)
     pip = [env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps"]
-    # Only the installed wheel: no PYTHONPATH pointing at a checkout's fastgen.
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    env |= {"PIP_NO_INDEX": "1", "GIT_ALLOW_PROTOCOL": "file"}
 
     def fastgen(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [env_dir / "bin" / "fastgen", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            check=False,
-            timeout=300,
-        )
+        return installed_fastgen(env_dir, *args, cwd=tmp_path)
 
     run([*pip, wheels["0.1.0"]], tmp_path)
     made = fastgen("new", PKG, "--service", "chat-dev")
