@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import TypeAdapter
 
 from . import __version__, status_codes
 from .auth.dependency import INVALID_TOKEN, TOKEN_NOT_FOUND, UNSUPPORTED_SERVICE
@@ -174,9 +174,10 @@ _BY_TYPE: dict[str, Any] = {
 
 
 def _payload(
-    model: type[BaseModel], mode: Literal["validation", "serialization"], schemas: dict[str, Schema]
+    model: type[Any], mode: Literal["validation", "serialization"], schemas: dict[str, Schema]
 ) -> Schema:
-    schema = model.model_json_schema(mode=mode, ref_template=SCHEMAS_REF + "{model}")
+    # A TypeAdapter takes pydantic models and TypedDicts (replies) alike.
+    schema = TypeAdapter(model).json_schema(mode=mode, ref_template=SCHEMAS_REF + "{model}")
     for name, definition in schema.pop("$defs", {}).items():
         known = schemas.setdefault(name, definition)
         if known != definition:
@@ -194,7 +195,7 @@ def _message(
     return message
 
 
-def _summary(model: type[BaseModel]) -> str:
+def _summary(model: type[Any]) -> str:
     doc = model.__doc__ or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
 

@@ -5,6 +5,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -22,6 +23,11 @@ DEFAULT_SEND_QUEUE_SIZE = 1024
 CLOSE_TIMEOUT_SECONDS = 2.0
 
 
+# The connection whose session runs in this context (its task, and tasks that task
+# started). Cheaper per reply than comparing `asyncio.current_task()` on Python 3.11.
+_serving: ContextVar["ClientConnection | None"] = ContextVar("serving_connection", default=None)
+
+
 def encode_frame(frame: Mapping[str, Any]) -> str:
     """Serialise one outgoing JSON frame (compact, UTF-8 text kept as is)."""
     # orjson: ~5x the standard library's speed on small frames, on the per-message path.
@@ -31,11 +37,17 @@ def encode_frame(frame: Mapping[str, Any]) -> str:
 class ClientConnection:
     """One authenticated client socket, as handlers see it.
 
-    Outgoing frames go through a bounded buffer that a sender task of this connection
-    drains, so ``send_json`` never waits for the client: one slow client cannot hold up
-    a handler or a room broadcast. A client that falls `send_queue_size` frames behind
-    is closed with 1013 (try again later) and its session ends. The sender task starts
-    with the first frame, so an idle connection costs no task.
+    Two ways out, one order. A reply sent from this connection's own session (a handler
+    answering its client, or a task that handler started) is written at once when
+    nothing is queued ahead of it: no buffer, no task switch. It waits only when the
+    client's TCP window is full, which holds up that client's own session and nobody
+    else. Every other frame (room fan-out from other sessions, the broker, other tasks)
+    goes through a bounded buffer that a sender task of this connection drains, so
+    ``deliver`` and a ``send_json`` from another task never wait for the client: one
+    slow client cannot hold up a broadcast. A client that falls `send_queue_size` frames
+    behind is closed with 1013 (try again later) and its session ends, even while it is
+    stuck in a write of its own. The sender task starts with the first buffered frame,
+    so an idle connection costs no task.
     """
 
     __slots__ = (
@@ -48,6 +60,7 @@ class ClientConnection:
         "_sender",
         "_session",
         "_wakeup",
+        "_writing",
         "token",
         "user",
         "websocket",
@@ -75,6 +88,8 @@ class ClientConnection:
         self._active = False
         self._dropped = False
         self._finished = False
+        # True while the session task writes a frame itself: the sender must not write too.
+        self._writing = False
 
     @property
     def is_open(self) -> bool:
@@ -97,19 +112,30 @@ class ClientConnection:
             self._drop()
             return
         self._pending.append(text)
-        if self._wakeup is not None:
-            if not self._wakeup.done():
-                self._wakeup.set_result(None)
-        elif self._sender is None and self._active:
-            self._sender = asyncio.create_task(self._send_pending())
+        self._wake_sender()
 
     async def send_text(self, text: str) -> None:
-        """Queue one already-encoded JSON frame for the client (never waits for the client)."""
-        self.deliver(text)
+        """Send one already-encoded JSON frame, after every frame queued before it.
+
+        From this connection's own session, with nothing queued, the frame is written
+        directly (the fast path of every reply); otherwise it is queued like `deliver`.
+        """
+        if self._pending or self._writing or not self._active or _serving.get() is not self:
+            self.deliver(text)
+            return
+        self._writing = True
+        try:
+            await self.websocket.send_text(text)
+        except (WebSocketDisconnect, WebSocketDisconnected):
+            pass  # the client is gone; the receive loop sees the disconnect too
+        finally:
+            self._writing = False
+            if self._pending and not self._dropped:
+                self._wake_sender()  # frames queued by others while this write waited
 
     async def send_json(self, frame: Mapping[str, Any]) -> None:
-        """Queue one JSON frame for the client (never waits for the client to read)."""
-        self.deliver(encode_frame(frame))
+        """Send one JSON frame to the client (see `send_text`)."""
+        await self.send_text(encode_frame(frame))
 
     async def send_error(self, status: int, message: str, **details: Any) -> None:
         """Send an error frame ``{"status": ..., "message": ..., **details}``."""
@@ -141,6 +167,7 @@ class ClientConnection:
         session = asyncio.current_task()
         self._session = session
         self._active = True
+        serving = _serving.set(self)
         if self._pending:
             self._sender = asyncio.create_task(self._send_pending())
         try:
@@ -150,6 +177,7 @@ class ClientConnection:
             if not (self._dropped and session is not None and session.uncancel() == 0):
                 raise
         finally:
+            _serving.reset(serving)
             self._session = None
             self._active = False
             self._finished = True
@@ -179,6 +207,14 @@ class ClientConnection:
         if self._session is not None:
             self._session.cancel()
 
+    def _wake_sender(self) -> None:
+        """Have the sender task write the buffer, starting it with the first frame."""
+        if self._wakeup is not None:
+            if not self._wakeup.done():
+                self._wakeup.set_result(None)
+        elif self._sender is None and self._active:
+            self._sender = asyncio.create_task(self._send_pending())
+
     async def _send_pending(self) -> None:
         """The sender task: write buffered frames in order until cancelled or disconnected."""
         pending = self._pending
@@ -186,10 +222,12 @@ class ClientConnection:
         loop = asyncio.get_running_loop()
         try:
             while True:
-                while pending:
+                # A direct write in flight goes first; its end wakes this task again.
+                while pending and not self._writing:
                     await send_text(pending[0])
                     pending.popleft()
-                self._resolve_drained()
+                if not pending:
+                    self._resolve_drained()
                 self._wakeup = loop.create_future()
                 try:
                     await self._wakeup

@@ -3,6 +3,7 @@
 from typing import Any, Literal
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from .base import Message, MsgHandler
 from .factory import MsgHandlerFactory
@@ -16,10 +17,10 @@ class EchoMessage(Message):
     data: Any = Field(examples=["hello"])
 
 
-class EchoReply(Message):
+class EchoReply(TypedDict):
     """The same JSON value, sent back."""
 
-    type: Literal["echo"] = "echo"
+    type: Literal["echo"]
     data: Any
 
 
@@ -33,4 +34,4 @@ class EchoHandler(MsgHandler[EchoMessage]):
 
     async def handle(self, message: EchoMessage) -> None:
         """Send the data back."""
-        await self.reply(EchoReply(data=message.data))
+        await self.reply(EchoReply(type="echo", data=message.data))

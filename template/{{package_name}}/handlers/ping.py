@@ -2,6 +2,8 @@
 
 from typing import Literal
 
+from typing_extensions import TypedDict
+
 from .base import Message, MsgHandler
 from .factory import MsgHandlerFactory
 
@@ -10,10 +12,10 @@ class PingMessage(Message):
     """No fields besides ``type``."""
 
 
-class PongMessage(Message):
+class PongReply(TypedDict):
     """The answer to a ping."""
 
-    type: Literal["pong"] = "pong"
+    type: Literal["pong"]
 
 
 @MsgHandlerFactory.register
@@ -22,8 +24,8 @@ class PingHandler(MsgHandler[PingMessage]):
 
     type = "ping"
     message_model = PingMessage
-    reply_model = PongMessage
+    reply_model = PongReply
 
     async def handle(self, message: PingMessage) -> None:
         """Send the pong."""
-        await self.reply(PongMessage())
+        await self.reply(PongReply(type="pong"))
