@@ -3,9 +3,10 @@
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager, suppress
-from contextvars import ContextVar
+from collections.abc import Mapping
+from contextlib import suppress
+from contextvars import ContextVar, Token
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -58,6 +59,7 @@ class ClientConnection:
         "_max_pending",
         "_pending",
         "_sender",
+        "_serving",
         "_session",
         "_wakeup",
         "_writing",
@@ -78,10 +80,13 @@ class ClientConnection:
         self.user = user
         self.token = token
         # Frames not yet sent; the first one may be on its way (removed once written).
-        self._pending: deque[str] = deque()
+        # Made with the first buffered frame: an empty deque holds ~0.7 KiB, and most
+        # connections only ever get direct replies.
+        self._pending: deque[str] | None = None
         self._max_pending = send_queue_size
         self._sender: asyncio.Task[None] | None = None
         self._session: asyncio.Task[Any] | None = None
+        self._serving: Token[ClientConnection | None] | None = None
         # Set while the sender waits for frames / while `close` waits for the buffer to empty.
         self._wakeup: asyncio.Future[None] | None = None
         self._drained: asyncio.Future[None] | None = None
@@ -108,10 +113,13 @@ class ClientConnection:
         """Queue one encoded frame for the client without waiting; the broker's fan-out entry."""
         if self._finished or self._dropped:
             return
-        if len(self._pending) >= self._max_pending:
+        pending = self._pending
+        if pending is None:
+            pending = self._pending = deque()
+        elif len(pending) >= self._max_pending:
             self._drop()
             return
-        self._pending.append(text)
+        pending.append(text)
         self._wake_sender()
 
     async def send_text(self, text: str) -> None:
@@ -125,7 +133,8 @@ class ClientConnection:
             return
         self._writing = True
         try:
-            await self.websocket.send_text(text)
+            # `send`, not `send_text`: one coroutine less on the path of every reply.
+            await self.websocket.send({"type": "websocket.send", "text": text})
         except (WebSocketDisconnect, WebSocketDisconnected):
             pass  # the client is gone; the receive loop sees the disconnect too
         finally:
@@ -157,36 +166,48 @@ class ClientConnection:
                     await self._drained
         await self._close_socket(code, reason)
 
-    @asynccontextmanager
-    async def sending(self) -> AsyncIterator[None]:
-        """Deliver this connection's frames for the duration of the block (one session).
+    def sending(self) -> "ClientConnection":
+        """Deliver this connection's frames for the duration of an ``async with`` block.
 
-        When the client falls too far behind, the block is cancelled from `deliver`, and
-        the socket is closed with 1013 once the block has ended.
+        The block is one session. When the client falls too far behind, the block is
+        cancelled from `deliver`, and the socket is closed with 1013 once it has ended.
+        (The connection is its own context manager: no generator frame per session.)
         """
-        session = asyncio.current_task()
-        self._session = session
+        return self
+
+    async def __aenter__(self) -> None:
+        self._session = asyncio.current_task()
         self._active = True
-        serving = _serving.set(self)
+        self._serving = _serving.set(self)
         if self._pending:
             self._sender = asyncio.create_task(self._send_pending())
-        try:
-            yield
-        except asyncio.CancelledError:
-            # Only the cancellation `_drop` asked for ends here; any other propagates.
-            if not (self._dropped and session is not None and session.uncancel() == 0):
-                raise
-        finally:
-            _serving.reset(serving)
-            self._session = None
-            self._active = False
-            self._finished = True
-            if self._sender is not None:
-                self._sender.cancel()
-                with suppress(asyncio.CancelledError):
-                    await self._sender
-        if self._dropped:
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        session = self._session
+        # Only the cancellation `_drop` asked for ends here; any other propagates.
+        swallow = (
+            exc_type is asyncio.CancelledError
+            and self._dropped
+            and session is not None
+            and session.uncancel() == 0
+        )
+        if self._serving is not None:
+            _serving.reset(self._serving)
+        self._session = None
+        self._active = False
+        self._finished = True
+        if self._sender is not None:
+            self._sender.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._sender
+        if self._dropped and (exc_type is None or swallow):
             await self._close_socket(TRY_AGAIN_LATER, "client too slow: send queue full")
+        return swallow
 
     def cancel_session(self) -> None:
         """Cancel the task serving this connection (at shutdown, a handler may be blocked)."""
@@ -218,13 +239,14 @@ class ClientConnection:
     async def _send_pending(self) -> None:
         """The sender task: write buffered frames in order until cancelled or disconnected."""
         pending = self._pending
-        send_text = self.websocket.send_text
+        assert pending is not None  # the first buffered frame starts this task
+        send = self.websocket.send
         loop = asyncio.get_running_loop()
         try:
             while True:
                 # A direct write in flight goes first; its end wakes this task again.
                 while pending and not self._writing:
-                    await send_text(pending[0])
+                    await send({"type": "websocket.send", "text": pending[0]})
                     pending.popleft()
                 if not pending:
                     self._resolve_drained()
@@ -262,14 +284,13 @@ class ConnectionRegistry:
     def __len__(self) -> int:
         return len(self._connections)
 
-    @contextmanager
-    def track(self, connection: ClientConnection) -> Iterator[ClientConnection]:
-        """Register `connection` for the duration of the ``with`` block."""
+    def add(self, connection: ClientConnection) -> None:
+        """Register an open connection (pair with `discard` in a ``finally``)."""
         self._connections.add(connection)
-        try:
-            yield connection
-        finally:
-            self._connections.discard(connection)
+
+    def discard(self, connection: ClientConnection) -> None:
+        """Forget a connection whose session has ended."""
+        self._connections.discard(connection)
 
     async def close_all(self, code: int, reason: str = "") -> None:
         """Close every open connection with `code`, then cancel the tasks still serving them.

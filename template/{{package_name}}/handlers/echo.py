@@ -34,4 +34,5 @@ class EchoHandler(MsgHandler[EchoMessage]):
 
     async def handle(self, message: EchoMessage) -> None:
         """Send the data back."""
-        await self.reply(EchoReply(type="echo", data=message.data))
+        reply: EchoReply = {"type": "echo", "data": message.data}
+        await self.reply(reply)

@@ -28,4 +28,5 @@ class PingHandler(MsgHandler[PingMessage]):
 
     async def handle(self, message: PingMessage) -> None:
         """Send the pong."""
-        await self.reply(PongReply(type="pong"))
+        reply: PongReply = {"type": "pong"}
+        await self.reply(reply)
