@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.app_cost import run_app_cost
 from bench.gen_speed import GenResults, run_generator
 from bench.report import Settings, machine_description, plot, render
 from bench.servers import Pinning, generate_service, server_specs
@@ -26,6 +27,8 @@ FULL = {
     "new_runs": 5,
     "sweep_messages": 10000,
     "sweep_rounds": 2,
+    "app_rounds": 5,
+    "app_messages": 20000,
 }
 QUICK = {
     "conns": 10,
@@ -37,6 +40,8 @@ QUICK = {
     "new_runs": 1,
     "sweep_messages": 1000,
     "sweep_rounds": 1,
+    "app_rounds": 1,
+    "app_messages": 2000,
 }
 SWEEP_POINTS = (1, 10, 50, 100, 200)
 
@@ -59,6 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--plot", type=Path, help="also sweep 1-200 connections and write this PNG")
     parser.add_argument("--sweep-messages", type=int, help="messages per sweep run (10000)")
     parser.add_argument("--sweep-rounds", type=int, help="rounds per sweep point (2)")
+    parser.add_argument("--app-rounds", type=int, help="in-process app-layer rounds (5)")
+    parser.add_argument("--app-messages", type=int, help="echoes per app-layer session (20000)")
     parser.add_argument("--out", type=Path, help="also write the markdown report here")
     parser.add_argument("--skip-ws", action="store_true", help="skip the WebSocket part")
     parser.add_argument("--skip-generator", action="store_true", help="skip the generator part")
@@ -120,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                 sweep_messages=args.sweep_messages,
                 sweep_rounds=args.sweep_rounds,
             )
+            log("timing the app layer alone, in process")
+            ws.app_us = run_app_cost(specs, args.app_rounds, args.app_messages, pinning.server_cpu)
         if not args.skip_generator:
             log("timing the generator")
             gen = run_generator(args.help_runs, args.new_runs)

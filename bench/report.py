@@ -111,6 +111,8 @@ def goals_table(ws: WsResults | None, gen: GenResults | None) -> str:
         )
         before, after = ws.idle_kib["generated"]
         per_session = (after - before) / ws.idle_sessions
+        bare_before, bare_after = ws.idle_kib["bare"]
+        added = per_session - (bare_after - bare_before) / ws.idle_sessions
         rows += [
             [
                 "throughput generated / bare",
@@ -137,8 +139,27 @@ def goals_table(ws: WsResults | None, gen: GenResults | None) -> str:
                 "<= 20 KiB",
                 verdict(per_session, 20, at_most=True),
             ],
+            [
+                "idle memory the template adds per session (generated - bare)",
+                f"{added:+.1f} KiB",
+                "(no goal)",
+                "-",
+            ],
             ["connect+auth rate generated / bare", handshakes.format(), "(no goal)", "-"],
         ]
+        if ws.app_us.get("generated") and ws.app_us.get("bare"):
+            app = Spread.of(paired_ratios(ws.app_us["bare"], ws.app_us["generated"]))
+            rows.insert(
+                2,
+                [
+                    "app layer alone, in process: bare's time per echo / generated's "
+                    f"({median(ws.app_us['generated']):.2f} us vs "
+                    f"{median(ws.app_us['bare']):.2f} us)",
+                    app.format(),
+                    "(no server, no network: what the template decides)",
+                    "-",
+                ],
+            )
     if gen is not None:
         help_s = median(gen.help_s)
         new_ratio = Spread.of(paired_ratios(gen.fastgen_new_s, gen.copier_copy_s))

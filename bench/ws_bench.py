@@ -43,6 +43,8 @@ class WsResults:
     idle_kib: dict[str, tuple[int, int]] = field(default_factory=dict)
     idle_sessions: int = 0
     sweep: dict[str, dict[int, list[EchoRun]]] = field(default_factory=dict)
+    # In-process app-layer microseconds per echo, one value per round (see bench.app_cost).
+    app_us: dict[str, list[float]] = field(default_factory=dict)
 
 
 def rotated(keys: Sequence[str], round_index: int) -> list[str]:

@@ -1,13 +1,16 @@
-"""The benchmark's pure parts: statistics, verdicts, tables and the client's framing.
+"""The benchmark's parts: statistics, verdicts, tables, the client's framing, the app driver.
 
 Nothing here is timed: the benchmark reports its goals, it never asserts them.
 """
 
+import asyncio
 import struct
 
 import pytest
 
+from bench import app_cost
 from bench import wsproto_lite as wsl
+from bench.servers import TARGET
 from bench.stats import Spread, markdown_table, median, paired_ratios, percentile, verdict
 from bench.ws_bench import rotated
 
@@ -172,3 +175,31 @@ def test_handshake_request_names_target_and_origin():
     assert "Host: 127.0.0.1:8000\r\n" in head
     assert "Origin: http://a.test\r\n" in head
     assert head.endswith("\r\n\r\n")
+
+
+def test_app_cost_times_the_bare_endpoint_in_process():
+    timings = asyncio.run(app_cost.measure("bench.bare_app:app", TARGET, 200, 2))
+    assert len(timings) == 2
+    assert all(0 < t < 100_000 for t in timings)
+
+
+async def _wrong_reply_app(scope, receive, send):
+    await receive()
+    await send({"type": "websocket.accept"})
+    await receive()
+    await send({"type": "websocket.send", "text": '{"type": "echo", "data": "something else"}'})
+
+
+async def _closing_app(scope, receive, send):
+    await receive()
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": 1008})
+
+
+@pytest.mark.parametrize(
+    ("app", "error"),
+    [(_wrong_reply_app, "not an echo"), (_closing_app, "closed the session")],
+)
+def test_app_cost_refuses_an_app_that_does_not_echo(app, error):
+    with pytest.raises(RuntimeError, match=error):
+        asyncio.run(app_cost.time_echoes(app, TARGET, 10))

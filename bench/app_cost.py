@@ -1,0 +1,162 @@
+"""The application layer's own cost per echo, with no server and no network in the way.
+
+Each ASGI app (the generated service and the bare endpoint) runs in a fresh process, on
+uvloop, under a stand-in server that answers every reply with the next request at once:
+what is timed is only the app (middleware, routing, session, handler, Starlette), the part
+the template decides. On a shared machine this is much steadier than a real server's
+messages per second, where kernel and client costs (the same for both) dilute the
+difference. The two apps alternate, one process per measurement.
+
+``python -m bench.app_cost --app MODULE:ATTR --messages N --repeat R`` is the process that
+measures; `run_app_cost` drives the alternation.
+"""
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
+from typing import Any
+
+from bench.client import PAYLOAD  # the frame the network client sends
+from bench.servers import REPO_ROOT, SERVER_KEYS, TARGET, ServerSpec
+from bench.ws_bench import rotated
+
+APP_KEYS = tuple(key for key in SERVER_KEYS if key != "raw")  # raw websockets is no ASGI app
+TIMEOUT = 120.0
+
+
+def websocket_scope(target: str) -> dict[str, Any]:
+    """The ASGI scope of a WebSocket handshake to `target` (path and query string)."""
+    path, _, query = target.partition("?")
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "scheme": "ws",
+        "http_version": "1.1",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "subprotocols": [],
+        "state": {},
+        "extensions": {"websocket.http.response": {}},
+    }
+
+
+async def time_echoes(app: Any, target: str, messages: int) -> float:
+    """Microseconds per echo for one session of `messages` request/reply pairs."""
+    text = json.dumps(PAYLOAD)
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    replies = 0
+    done = asyncio.Event()
+    expected = json.loads(text)["data"]
+
+    async def receive() -> dict[str, Any]:
+        return await inbox.get()
+
+    async def send(message: Mapping[str, Any]) -> None:
+        nonlocal replies
+        if message["type"] == "websocket.close":
+            raise RuntimeError(f"the app closed the session: {dict(message)}")
+        if message["type"] != "websocket.send":
+            return
+        if replies == 0 and json.loads(message["text"]).get("data") != expected:
+            raise RuntimeError(f"not an echo: {message['text']}")
+        replies += 1
+        if replies < messages:
+            inbox.put_nowait({"type": "websocket.receive", "text": text})
+        else:
+            done.set()
+
+    inbox.put_nowait({"type": "websocket.connect"})
+    inbox.put_nowait({"type": "websocket.receive", "text": text})
+    session = asyncio.create_task(app(websocket_scope(target), receive, send))
+    finished = asyncio.create_task(done.wait())
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            await asyncio.wait({session, finished}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        finished.cancel()
+    elapsed = time.perf_counter() - started
+    if not done.is_set():
+        session.result()  # the app ended early: raise what it raised
+        raise RuntimeError(f"the session ended after {replies} of {messages} replies")
+    inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await session
+    return elapsed / messages * 1e6
+
+
+async def measure(app_path: str, target: str, messages: int, repeat: int) -> list[float]:
+    """Load the app, run its lifespan, and time `repeat` sessions (after one warm-up)."""
+    module, _, attribute = app_path.partition(":")
+    app = getattr(importlib.import_module(module), attribute)
+    async with AsyncExitStack() as stack:
+        lifespan = getattr(getattr(app, "router", None), "lifespan_context", None)
+        if lifespan is not None:
+            await stack.enter_async_context(lifespan(app))
+        await time_echoes(app, target, min(messages, 1000))
+        return [await time_echoes(app, target, messages) for _ in range(repeat)]
+
+
+def app_of(spec: ServerSpec) -> str:
+    """The ``module:attribute`` a uvicorn server spec serves."""
+    return next(arg for arg in spec.argv if ":" in arg and not arg.startswith("-"))
+
+
+def run_app_cost(
+    specs: Mapping[str, ServerSpec], rounds: int, messages: int, cpu: int | None
+) -> dict[str, list[float]]:
+    """Per app, the best of three sessions in each of `rounds` alternating processes."""
+    results: dict[str, list[float]] = {key: [] for key in APP_KEYS}
+    for index in range(rounds):
+        for key in rotated(APP_KEYS, index):
+            spec = specs[key]
+            argv = [sys.executable, "-m", "bench.app_cost", "--app", app_of(spec)]
+            argv += ["--messages", str(messages), "--repeat", "3"]
+            if cpu is not None:
+                argv = ["taskset", "-c", str(cpu), *argv]
+            done = subprocess.run(
+                argv,
+                cwd=spec.cwd,
+                env={
+                    **os.environ,
+                    "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), str(spec.cwd)])),
+                    **spec.env,
+                },
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"app cost of {key} failed:\n{done.stderr[-3000:]}")
+            results[key].append(min(json.loads(done.stdout)["us_per_msg"]))
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure one app and print ``{"us_per_msg": [...]}``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.app_cost", description=__doc__)
+    parser.add_argument("--app", required=True, help="MODULE:ATTRIBUTE of the ASGI app")
+    parser.add_argument("--target", default=TARGET, help="path and query string")
+    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    import uvloop
+
+    timings = uvloop.run(measure(args.app, args.target, args.messages, args.repeat))
+    print(json.dumps({"us_per_msg": timings}))
+
+
+if __name__ == "__main__":
+    main()
