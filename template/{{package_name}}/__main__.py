@@ -16,6 +16,9 @@ def main() -> None:
         # default dictConfig from replacing it.
         log_config=None,
         log_level=settings.LOG_LEVEL.lower(),
+        # The sans-I/O websockets backend (uvicorn's default since 0.50, named so that an
+        # older default cannot come back): the fastest and leanest per connection.
+        ws="websockets-sansio",
         # uvicorn's own 16 MiB frame limit, brought down to ours (+ slack for the app to
         # answer with its own 1009 close on frames just over the limit).
         ws_max_size=settings.MAX_MESSAGE_BYTES + 1024,
