@@ -176,6 +176,7 @@ class ClientConnection:
         return self
 
     async def __aenter__(self) -> None:
+        """Start the session: replies from this context are written directly from now on."""
         self._session = asyncio.current_task()
         self._active = True
         self._serving = _serving.set(self)
@@ -188,6 +189,7 @@ class ClientConnection:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool:
+        """End the session: stop the sender, and close with 1013 if the client fell behind."""
         session = self._session
         # Only the cancellation `_drop` asked for ends here; any other propagates.
         swallow = (
@@ -198,6 +200,7 @@ class ClientConnection:
         )
         if self._serving is not None:
             _serving.reset(self._serving)
+            self._serving = None
         self._session = None
         self._active = False
         self._finished = True
