@@ -108,11 +108,6 @@ async def measure(app_path: str, target: str, messages: int, repeat: int) -> lis
         return [await time_echoes(app, target, messages) for _ in range(repeat)]
 
 
-def app_of(spec: ServerSpec) -> str:
-    """The ``module:attribute`` a uvicorn server spec serves."""
-    return next(arg for arg in spec.argv if ":" in arg and not arg.startswith("-"))
-
-
 def run_app_cost(
     specs: Mapping[str, ServerSpec], rounds: int, messages: int, cpu: int | None
 ) -> dict[str, list[float]]:
@@ -121,7 +116,9 @@ def run_app_cost(
     for index in range(rounds):
         for key in rotated(APP_KEYS, index):
             spec = specs[key]
-            argv = [sys.executable, "-m", "bench.app_cost", "--app", app_of(spec)]
+            if spec.asgi_app is None:
+                raise ValueError(f"server {key!r} runs no ASGI app")
+            argv = [sys.executable, "-m", "bench.app_cost", "--app", spec.asgi_app]
             argv += ["--messages", str(messages), "--repeat", "3"]
             if cpu is not None:
                 argv = ["taskset", "-c", str(cpu), *argv]

@@ -60,7 +60,6 @@ def ws_table(ws: WsResults) -> str:
         if key not in ws.echo:
             continue
         runs = ws.echo[key]
-        before, after = ws.idle_kib.get(key, (0, 0))
         rows.append(
             [
                 LABELS[key],
@@ -69,7 +68,7 @@ def ws_table(ws: WsResults) -> str:
                 median([r.p99_ms for r in runs]),
                 median([r.server_cpu_us_per_msg for r in runs]),
                 median(ws.handshakes_per_s[key]),
-                (after - before) / ws.idle_sessions if ws.idle_sessions else 0.0,
+                ws.idle_kib_per_session(key),
                 sum(r.errors for r in runs),
             ]
         )
@@ -109,10 +108,8 @@ def goals_table(ws: WsResults | None, gen: GenResults | None) -> str:
         handshakes = Spread.of(
             paired_ratios(ws.handshakes_per_s["generated"], ws.handshakes_per_s["bare"])
         )
-        before, after = ws.idle_kib["generated"]
-        per_session = (after - before) / ws.idle_sessions
-        bare_before, bare_after = ws.idle_kib["bare"]
-        added = per_session - (bare_after - bare_before) / ws.idle_sessions
+        per_session = ws.idle_kib_per_session("generated")
+        added = per_session - ws.idle_kib_per_session("bare")
         app_rows: list[list[object]] = []
         if ws.app_us.get("generated") and ws.app_us.get("bare"):
             app = Spread.of(paired_ratios(ws.app_us["bare"], ws.app_us["generated"]))

@@ -91,6 +91,8 @@ class ServerSpec:
     cwd: Path
     env: Mapping[str, str] = field(default_factory=dict)
     port_flag: str = "--port"
+    # ``module:attribute`` of the ASGI app, for the servers that run one under uvicorn.
+    asgi_app: str | None = None
 
 
 def generate_service(workdir: Path) -> Path:
@@ -111,9 +113,10 @@ def server_specs(
     """The generated service, the bare endpoint and the raw server, ready to start."""
     python = sys.executable
     flags = uvicorn_flags(log_level)
+    generated_app = f"{GENERATED_PACKAGE}.main:app"
     generated = ServerSpec(
         "generated",
-        [python, "-m", "uvicorn", f"{GENERATED_PACKAGE}.main:app", *flags],
+        [python, "-m", "uvicorn", generated_app, *flags],
         project,
         {
             "SERVICE_NAME": GENERATED_SERVICE,
@@ -126,8 +129,12 @@ def server_specs(
             "MAX_CONNECTIONS": "100000",
             **generated_env,
         },
+        asgi_app=generated_app,
     )
-    bare = ServerSpec("bare", [python, "-m", "uvicorn", "bench.bare_app:app", *flags], REPO_ROOT)
+    bare_app = "bench.bare_app:app"
+    bare = ServerSpec(
+        "bare", [python, "-m", "uvicorn", bare_app, *flags], REPO_ROOT, asgi_app=bare_app
+    )
     raw = ServerSpec("raw", [python, "-m", "bench.raw_server"], REPO_ROOT)
     return {"generated": generated, "bare": bare, "raw": raw}
 

@@ -46,6 +46,11 @@ class WsResults:
     # In-process app-layer microseconds per echo, one value per round (see bench.app_cost).
     app_us: dict[str, list[float]] = field(default_factory=dict)
 
+    def idle_kib_per_session(self, key: str) -> float:
+        """RSS growth per idle session of server `key` (0 where it was not measured)."""
+        before, after = self.idle_kib.get(key, (0, 0))
+        return (after - before) / self.idle_sessions if self.idle_sessions else 0.0
+
 
 def rotated(keys: Sequence[str], round_index: int) -> list[str]:
     """Round r runs the servers in an order rotated by r: A B C, B C A, C A B, ..."""
