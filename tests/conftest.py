@@ -1,14 +1,16 @@
 """Fixtures shared by fastgen's tests: the template's questions and project generation."""
 
+import functools
 import os
 import shutil
+import site
 import subprocess
 import sys
 import venv
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from subprocess import CompletedProcess
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import yaml
@@ -81,10 +83,96 @@ def make_template_repo(dest: Path, tag: str | None = None) -> Path:
     return dest
 
 
+def unavailable(reason: str, *, required_by: str) -> NoReturn:
+    """Skip a test whose outside requirement is missing; fail instead where it is required.
+
+    `required_by` names the environment variable (set by ``.ci/run``) that makes the
+    requirement mandatory, so that CI can never pass by skipping.
+    """
+    if os.environ.get(required_by):
+        pytest.fail(f"{reason} (required: {required_by} is set)")
+    pytest.skip(reason)
+
+
+@functools.cache
+def package_index_error() -> str | None:
+    """Why pip cannot reach its package index right now (None when it can).
+
+    Asks pip itself (``pip index versions pip``), so the index and proxies configured for
+    pip are the ones probed; bounded to a few seconds.
+    """
+    command = [sys.executable, "-m", "pip", "index", "versions", "pip"]
+    try:
+        completed = subprocess.run(
+            [*command, "--retries", "0", "--timeout", "10"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "pip's package index did not answer within 30 s"
+    if completed.returncode != 0:
+        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"pip's package index cannot be reached ({last})"
+    return None
+
+
+def require_package_index() -> None:
+    """Tests that install a project into a bare venv need the package index."""
+    if error := package_index_error():
+        unavailable(
+            f"{error}: this test installs a generated project into a bare venv from it",
+            required_by="FASTGEN_REQUIRE_INDEX",
+        )
+
+
+def build_wheel(source: Path, out: Path) -> Path:
+    """Build fastgen's wheel from `source` into `out`, offline; return its path.
+
+    No build isolation and no index: hatchling comes from the environment the tests run in
+    (it is in the ``test`` extra), so the build needs no network.
+    """
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    run([*command, "--no-index", "-w", out, source], out.parent)
+    (wheel,) = out.glob("fastgen-*.whl")
+    return wheel
+
+
+def this_environment_site_dirs() -> list[str]:
+    """The package folders of the environment running the tests, as its `site` set them up.
+
+    In a venv that is the venv's site-packages; in a system Python, its own site folders
+    (and the user site, when enabled). Never another interpreter's.
+    """
+    dirs = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return [path for path in dirs if Path(path).is_dir()]
+
+
 def wheel_venv(tmp_path: Path) -> Path:
-    """A venv to install fastgen's wheel into; copier & co. come from the system packages."""
+    """A fresh venv to install fastgen's wheel into, offline.
+
+    Its own site-packages comes first on `sys.path`; after it, a ``.pth`` file appends the
+    package folders of the environment running the tests, so copier & co. come from there,
+    wherever the suite runs (a venv, CI, a system Python). ``system_site_packages`` would
+    show the *base* interpreter's packages instead. Paths in a ``.pth`` file are added
+    without processing the ``.pth`` files inside them, so an editable fastgen of the test
+    environment stays invisible: only the installed wheel provides ``fastgen``.
+    """
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    lines = "".join(f"{path}\n" for path in this_environment_site_dirs())
+    (Path(purelib) / "_fastgen_test_environment.pth").write_text(lines, encoding="utf-8")
     return env_dir
 
 

@@ -16,12 +16,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
 from fastgen.add_handler import add_handler
 from fastgen.generate import new_project
+from tests.conftest import unavailable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -39,10 +40,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-def browser_missing(reason: str) -> None:
-    if os.environ.get("FASTGEN_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason} (required: FASTGEN_REQUIRE_BROWSER is set)")
-    pytest.skip(reason)
+def browser_missing(reason: str) -> NoReturn:
+    unavailable(reason, required_by="FASTGEN_REQUIRE_BROWSER")
 
 
 def free_port() -> int:

@@ -11,10 +11,12 @@ import pytest
 from fastgen.generate import new_project
 from tests.conftest import (
     REPO_ROOT,
+    build_wheel,
     choices_of,
     installed_fastgen,
     load_questions,
     make_template_repo,
+    require_package_index,
     run,
     run_project_checks,
     wheel_venv,
@@ -109,6 +111,7 @@ def test_fresh_venv_install_as_the_readme_says(tmp_path: Path) -> None:
     project = new_project(tmp_path / "fresh", service="fresh-dev").dest
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "pip install -e '.[dev]'" in readme
+    require_package_index()
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
@@ -121,12 +124,11 @@ def test_fresh_venv_install_as_the_readme_says(tmp_path: Path) -> None:
 def test_installed_wheel_generates_offline_from_any_folder(tmp_path: Path) -> None:
     """The wheel carries copier.yml and template/: `fastgen new` needs no checkout."""
     wheels = tmp_path / "wheels"
-    run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, REPO_ROOT], tmp_path
-    )
-    (wheel,) = wheels.glob("fastgen-*.whl")
+    wheels.mkdir()
+    wheel = build_wheel(REPO_ROOT, wheels)
     env_dir = wheel_venv(tmp_path)
-    run([env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", wheel], tmp_path)
+    pip_install = [env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps"]
+    run([*pip_install, "--no-index", wheel], tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     completed = installed_fastgen(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import Generate, run
+from tests.conftest import Generate, require_package_index, run
 from tests.test_e2e import choice_cases
 
 WORKFLOW = Path(".github/workflows/ci.yml")
@@ -89,6 +89,7 @@ def test_uv_run_pytest(generate: Generate) -> None:
     uv = shutil.which("uv")
     if uv is None:
         pytest.skip("uv is not installed (pip install uv)")
+    require_package_index()
     project = generate().dest
     command = [uv, "run", "--python", sys.executable, "pytest", "-q", "-p", "no:cacheprovider"]
     output = run(command, project, timeout=300)

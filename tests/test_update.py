@@ -18,6 +18,7 @@ from fastgen.template_repo import DEFAULT_TEMPLATE_URL, build_history
 from fastgen.update import CONFLICT_MARKER, update_project
 from tests.conftest import (
     REPO_ROOT,
+    build_wheel,
     git,
     installed_fastgen,
     make_template_repo,
@@ -439,10 +440,10 @@ def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
             commit_all(source, "release 0.2.0")
             git(source, "tag", "v0.2.0")
         out = tmp_path / f"wheels-{version}"
-        run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, source], tmp_path)
-        (wheels[version],) = out.glob("fastgen-*.whl")
+        out.mkdir()
+        wheels[version] = build_wheel(source, out)
     env_dir = wheel_venv(tmp_path)
-    pip = [env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps"]
+    pip = [env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
 
     def fastgen(*args: str) -> subprocess.CompletedProcess[str]:
         return installed_fastgen(env_dir, *args, cwd=tmp_path)
