@@ -15,10 +15,12 @@ import typer
 
 from . import __version__
 from .errors import FastgenError
+from .exit_codes import ExitCode, help_text
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Generate FastAPI WebSocket services, and keep them up to date with their template.",
+    epilog=help_text(),
     add_completion=False,
     pretty_exceptions_enable=False,
     # Plain help: rendering it with rich costs more start-up time than the rest of `--help`.
@@ -52,26 +54,29 @@ console = _LazyConsole(soft_wrap=True)
 err_console = _LazyConsole(stderr=True, soft_wrap=True)
 
 
-def fail(message: str, exit_code: int = 1) -> NoReturn:
-    """Print one error line on stderr and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+def fail(message: str, exit_code: int = ExitCode.BAD_INPUT) -> NoReturn:
+    """Print one error line on stderr and exit (default: bad input or a refusal)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code)
 
 
 @contextmanager
-def reported_errors(exit_code: int | None = None) -> Iterator[None]:
-    """The one place where fastgen's exceptions become an error line and an exit code.
-
-    Args:
-        exit_code: report every error with this code instead of the error's own (``check``
-            keeps 1 for "a newer version exists").
-    """
+def reported_errors() -> Iterator[None]:
+    """The one place where fastgen's exceptions become an error line and an exit code."""
     try:
         yield
     except FastgenError as exc:
-        fail(str(exc), exit_code or exc.exit_code)
+        fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        fail("aborted; nothing was written", 130)
+        fail("aborted; nothing was written", ExitCode.INTERRUPTED)
+
+
+def example(*lines: str) -> str:
+    """A command's ``--help`` epilog: its example command lines, one per line.
+
+    click rewraps help text except a paragraph that starts with ``\\b``.
+    """
+    return "\b\n" + "\n".join(("Examples:", *(f"  {line}" for line in lines)))
 
 
 def _version_callback(value: bool) -> None:
@@ -95,25 +100,46 @@ def root(
     """Generate FastAPI WebSocket services, and keep them up to date with their template."""
 
 
-@app.command()
+@app.command(
+    epilog=example(
+        "fastgen new chat --service chat-dev",
+        "fastgen new billing -s billing --data auth=jwt --data broadcast=redis --defaults",
+    )
+)
 def new(
     dest: Annotated[
         Path | None,
-        typer.Argument(help="Folder to create (default: the service name).", show_default=False),
+        typer.Argument(
+            help="Folder to create (default: the service name).",
+            show_default=False,
+        ),
     ] = None,
     service: Annotated[
         str | None,
         typer.Option(
-            "--service", "-s", help="Service name, e.g. chat-dev ('dev'/'test' mean debug)."
+            "--service",
+            "-s",
+            metavar="NAME",
+            help="Service name, e.g. chat-dev (the word 'dev' or 'test' means debug).",
         ),
     ] = None,
     package: Annotated[
         str | None,
-        typer.Option("--package", "-p", help="Python package name (default: from the folder)."),
+        typer.Option(
+            "--package",
+            "-p",
+            metavar="PACKAGE",
+            help="Python package name (default: from the folder).",
+        ),
     ] = None,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Answer a template question: KEY=VALUE (repeatable)."),
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Answer a template question (repeatable).",
+        ),
     ] = None,
     defaults: Annotated[
         bool,
@@ -125,11 +151,15 @@ def new(
     ] = False,
     src: Annotated[
         str | None,
-        typer.Option(help="Template source: a folder or git URL (default: fastgen's own)."),
+        typer.Option(
+            metavar="SRC", help="Template source: a folder or git URL (default: fastgen's own)."
+        ),
     ] = None,
     vcs_ref: Annotated[
         str | None,
-        typer.Option("--vcs-ref", help="Template version to use: a git tag, branch or HEAD."),
+        typer.Option(
+            "--vcs-ref", metavar="REF", help="Template version to use: a git tag, branch or HEAD."
+        ),
     ] = None,
     force: Annotated[
         bool,
@@ -138,13 +168,22 @@ def new(
             help="Generate into a non-empty folder; files already there are kept.",
         ),
     ] = False,
+    git: Annotated[
+        bool,
+        typer.Option(
+            "--git/--no-git",
+            help="Make the project a git repository with a first commit (skipped inside one).",
+        ),
+    ] = True,
 ) -> None:
     """Generate a new FastAPI WebSocket service."""
     from .generate import new_project
+    from .git_setup import commit_message, set_up_git
+    from .names import is_debug_name
 
     if dest is None:
         if service is None:
-            fail("give a destination folder or --service NAME", 2)
+            fail("give a destination folder or --service NAME")
         dest = Path(service)
     interactive = sys.stdin.isatty() and not defaults
     with reported_errors():
@@ -158,29 +197,44 @@ def new(
             defaults=not interactive,
             force=force,
         )
+        answers = result.answers
+        service_name = str(answers.get("service_name", result.dest.name))
+        kept = set(result.kept)
+        vcs = set_up_git(
+            result.dest,
+            [path for path in result.files if path not in kept],
+            commit_message(service_name, __version__),
+            enabled=git,
+        )
     for note in result.notes:
-        err_console.print(f"[yellow]note:[/] {note}", highlight=False)
-    answers = result.answers
+        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     package_name = answers.get("package_name", "?")
     where = result.dest
     console.print(
-        f"[bold green]Created[/] {answers.get('service_name', where.name)} in {where} "
+        f"[bold green]Created[/] {escape(service_name)} in {escape(str(where))} "
         f"({len(result.files) - len(result.kept)} files, package [bold]{package_name}[/])",
         highlight=False,
     )
     if result.kept:
         console.print(
             f"[yellow]Kept {len(result.kept)} existing file(s) as they were:[/] "
-            + ", ".join(str(p) for p in result.kept),
+            + escape(", ".join(str(p) for p in result.kept)),
             highlight=False,
         )
+    if is_debug_name(service_name):
+        console.print(
+            f"[yellow]Debug:[/] '{escape(service_name)}' has the word dev or test, so the "
+            "service runs in debug mode (docs, console, dev tokens); "
+            "pick a name without it for production",
+            highlight=False,
+        )
+    console.print(escape(vcs.summary), highlight=False)
     console.print("Next:", highlight=False)
-    for command in (
-        f"cd {where}",
-        "pip install -e '.[dev]'",
-        "pytest",
-        f"uvicorn {package_name}.main:app --reload",
-    ):
+    commands = [f"cd {where}"]
+    if vcs.next_command:
+        commands.append(vcs.next_command)
+    commands += ["pip install -e '.[dev]'", "pytest", f"uvicorn {package_name}.main:app --reload"]
+    for command in commands:
         console.print(f"  [cyan]{escape(command)}[/]", highlight=False)
 
 
@@ -193,11 +247,15 @@ class ConflictStyle(StrEnum):
 
 ProjectDir = Annotated[
     Path,
-    typer.Argument(help="The generated project (default: the current folder).", show_default=False),
+    typer.Argument(
+        help="The generated project (default: the current folder).",
+        show_default=False,
+    ),
 ]
 SrcOption = Annotated[
     str | None,
     typer.Option(
+        metavar="SRC",
         help="Read template versions from this repository (a local clone, a fork, a git URL) "
         "for this run; .copier-answers.yml keeps the recorded source.",
         show_default=False,
@@ -208,7 +266,13 @@ JsonOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(
+    epilog=example(
+        "fastgen update",
+        "fastgen update ../chat --vcs-ref v0.2.0 --pretend",
+        "fastgen update --data broadcast=redis",
+    )
+)
 def update(
     dest: ProjectDir = Path("."),
     src: SrcOption = None,
@@ -216,6 +280,7 @@ def update(
         str | None,
         typer.Option(
             "--vcs-ref",
+            metavar="REF",
             help="Template version to update to (default: the newest tag).",
             show_default=False,
         ),
@@ -229,7 +294,9 @@ def update(
     ] = False,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Change a template answer: KEY=VALUE (repeatable)."),
+        typer.Option(
+            "--data", "-d", metavar="KEY=VALUE", help="Change a template answer (repeatable)."
+        ),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Only say whether a newer version exists (exit 1).")
@@ -290,26 +357,27 @@ def update(
     if result.conflicts:
         fail(
             f"{len(result.conflicts)} file(s) with conflicts: {', '.join(result.conflicts)}; "
-            "resolve them (find markers with: grep -rn '^<<<<<<< ' .), then commit"
+            "resolve them (find markers with: grep -rn '^<<<<<<< ' .), then commit",
+            ExitCode.ACTION_NEEDED,
         )
     if not result.up_to_date and not result.pretend and not json_output:
         console.print("Review with `git diff`, run your tests, then commit.", highlight=False)
 
 
-@app.command(name="check")
+@app.command(name="check", epilog=example("fastgen check", "fastgen check ../chat --json"))
 def check_command(
     dest: ProjectDir = Path("."),
     src: SrcOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Say whether a newer template version exists: exit 0 up to date, 1 newer, 2 error."""
+    """Say whether a newer template version exists: exit 0 up to date, 1 newer, 2 refused."""
     _check(dest, src, json_output)
 
 
 def _check(dest: Path, src: str | None, json_output: bool) -> None:
     from .update import check_project
 
-    with reported_errors(exit_code=2):
+    with reported_errors():
         result = check_project(dest, src=src)
     if json_output:
         console.print_json(data=result.as_dict())
@@ -325,7 +393,7 @@ def _check(dest: Path, src: str | None, json_output: bool) -> None:
             highlight=False,
         )
     if result.update_available:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ACTION_NEEDED)
 
 
 add_app = typer.Typer(
@@ -337,15 +405,23 @@ add_app = typer.Typer(
 app.add_typer(add_app, name="add")
 
 
-@add_app.command("handler")
+@add_app.command(
+    "handler",
+    epilog=example("fastgen add handler get_score", "fastgen add handler shout --dest ../chat"),
+)
 def add_handler(
     name: Annotated[
         str,
-        typer.Argument(help="Module name and message type, e.g. get_score.", show_default=False),
+        typer.Argument(
+            help="Module name and message type, e.g. get_score.",
+            show_default=False,
+        ),
     ],
     dest: Annotated[
         Path,
-        typer.Option("--dest", help="The generated project (default: the current folder)."),
+        typer.Option(
+            "--dest", metavar="DIR", help="The generated project (default: the current folder)."
+        ),
     ] = Path(),
 ) -> None:
     """Add a message handler module and its test to a generated project."""

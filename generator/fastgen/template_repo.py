@@ -62,21 +62,26 @@ def expand_url(src: str) -> str:
     return Path(url).expanduser().as_posix()
 
 
-def git(*args: str | Path, cwd: Path | None = None, check: bool = True) -> str:
-    """Run git with a fixed identity (commits made here are fastgen's); return its stdout.
+FASTGEN_IDENTITY = ("-c", "user.name=fastgen", "-c", "user.email=fastgen@localhost")
+
+
+def git(
+    *args: str | Path, cwd: Path | None = None, check: bool = True, as_fastgen: bool = True
+) -> str:
+    """Run git; return its stdout.
+
+    Args:
+        args: git's arguments.
+        cwd: where to run it.
+        check: raise on a non-zero exit.
+        as_fastgen: commit under a fixed identity (fastgen's own template history); False
+            for commits in the user's project, which are the user's.
 
     Raises:
         GitError: git exited non-zero (only when `check`).
     """
     completed = subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=fastgen",
-            "-c",
-            "user.email=fastgen@localhost",
-            *map(str, args),
-        ],
+        ["git", *(FASTGEN_IDENTITY if as_fastgen else ()), *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
