@@ -357,3 +357,24 @@ def test_help_has_readable_metavars_and_an_example(command: list[str]) -> None:
     assert any(line.strip().startswith(f"fastgen {' '.join(command)}") for line in examples)
     if "--data" in stdout:
         assert "--data KEY=VALUE" in stdout
+
+
+def test_a_refused_commit_still_leaves_a_complete_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    hook = hooks / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'policy: no commits today' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    config = tmp_path / "gitconfig"
+    config.write_text(
+        f"[user]\n\tname = T\n\temail = t@example.com\n[core]\n\thooksPath = {hooks}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    exit_code, stdout, stderr = invoke("new", tmp_path / "svc", "-s", "chat")
+    assert exit_code == 0, stdout + stderr
+    assert "Git: not committed (git commit failed: policy: no commits today)" in stdout
+    assert "git add -A && git commit -m 'Generate chat from fastgen" in stdout
+    assert (tmp_path / "svc" / "svc" / "main.py").is_file()

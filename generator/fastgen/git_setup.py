@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from .template_repo import git
+from .template_repo import GitError, git
+
+# Seconds the first commit may take: a signing agent or a hook may ask for something.
+COMMIT_TIMEOUT = 60.0
 
 
 class GitState(StrEnum):
@@ -27,6 +30,8 @@ class GitState(StrEnum):
     """Left alone: the git command is not installed."""
     SKIPPED = "skipped"
     """Left alone: asked not to (``--no-git``)."""
+    FAILED = "failed"
+    """git refused (a hook, commit signing...): the project is complete, not committed."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class GitSetup:
     message: str
     """The first commit's message (used or to use)."""
     next_command: str | None = None
+    detail: str = ""
 
     @property
     def summary(self) -> str:
@@ -50,6 +56,10 @@ class GitSetup:
             GitState.INSIDE_REPOSITORY: "Git: inside an existing repository; nothing committed",
             GitState.NO_GIT: "Git: not installed; `fastgen update` will need a git repository",
             GitState.SKIPPED: "Git: skipped (--no-git); `fastgen update` needs a commit (see Next)",
+            GitState.FAILED: (
+                f"Git: not committed ({self.detail}); the project is complete: commit it "
+                "yourself (see Next)"
+            ),
         }[self.state]
 
 
@@ -102,19 +112,23 @@ def set_up_git(
             message,
             f"git add . && git commit -m {shlex.quote(message)}",
         )
-    git("init", "-q", cwd=dest, as_fastgen=False)
-    wanted = {path.as_posix() for path in written}
-    # Only files git would track (ignored ones such as .env stay out), and only fastgen's.
-    untracked = git("ls-files", "-z", "--others", "--exclude-standard", cwd=dest).split("\0")
-    paths = sorted(path for path in untracked if path in wanted)
-    if paths:
-        git("add", "--", *paths, cwd=dest, as_fastgen=False)
-    if not has_identity(dest):
-        return GitSetup(
-            GitState.NO_IDENTITY,
-            message,
-            'git config --global user.name "Your Name" && git config --global user.email '
-            f"you@example.com && git commit -m {shlex.quote(message)}",
-        )
-    git("commit", "-q", "-m", message, cwd=dest, as_fastgen=False)
+    try:
+        git("init", "-q", cwd=dest, as_fastgen=False)
+        wanted = {path.as_posix() for path in written}
+        # Only files git would track (ignored ones such as .env stay out), and only fastgen's.
+        untracked = git("ls-files", "-z", "--others", "--exclude-standard", cwd=dest)
+        paths = sorted(path for path in untracked.split("\0") if path in wanted)
+        if paths:
+            git("add", "--", *paths, cwd=dest, as_fastgen=False)
+        if not has_identity(dest):
+            return GitSetup(
+                GitState.NO_IDENTITY,
+                message,
+                'git config --global user.name "Your Name" && git config --global user.email '
+                f"you@example.com && git commit -m {shlex.quote(message)}",
+            )
+        # The user's own settings apply (hooks, signing): bounded, since they may wait.
+        git("commit", "-q", "-m", message, cwd=dest, as_fastgen=False, timeout=COMMIT_TIMEOUT)
+    except GitError as exc:
+        return GitSetup(GitState.FAILED, message, commit, detail=str(exc))
     return GitSetup(GitState.COMMITTED, message)
