@@ -109,10 +109,7 @@ def root(
 def new(
     dest: Annotated[
         Path | None,
-        typer.Argument(
-            help="Folder to create (default: the service name).",
-            show_default=False,
-        ),
+        typer.Argument(help="Folder to create (default: the service name).", show_default=False),
     ] = None,
     service: Annotated[
         str | None,
@@ -197,14 +194,21 @@ def new(
             defaults=not interactive,
             force=force,
         )
-        answers = result.answers
-        service_name = str(answers.get("service_name", result.dest.name))
-        kept = set(result.kept)
+    answers = result.answers
+    service_name = str(answers.get("service_name", result.dest.name))
+    kept = set(result.kept)
+    try:
         vcs = set_up_git(
             result.dest,
             [path for path in result.files if path not in kept],
             commit_message(service_name, __version__),
             enabled=git,
+        )
+    except KeyboardInterrupt:
+        # Past this point the project exists: "nothing was written" would be untrue.
+        fail(
+            f"interrupted while setting up git; the project is complete in {result.dest}",
+            ExitCode.INTERRUPTED,
         )
     for note in result.notes:
         err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
@@ -247,10 +251,7 @@ class ConflictStyle(StrEnum):
 
 ProjectDir = Annotated[
     Path,
-    typer.Argument(
-        help="The generated project (default: the current folder).",
-        show_default=False,
-    ),
+    typer.Argument(help="The generated project (default: the current folder).", show_default=False),
 ]
 SrcOption = Annotated[
     str | None,
@@ -412,10 +413,7 @@ app.add_typer(add_app, name="add")
 def add_handler(
     name: Annotated[
         str,
-        typer.Argument(
-            help="Module name and message type, e.g. get_score.",
-            show_default=False,
-        ),
+        typer.Argument(help="Module name and message type, e.g. get_score.", show_default=False),
     ],
     dest: Annotated[
         Path,
