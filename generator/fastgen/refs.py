@@ -1,5 +1,6 @@
 """A template repository's refs: listing them, checking a ``--vcs-ref``, naming the versions."""
 
+import re
 from pathlib import Path
 
 from .errors import FastgenError, UsageError
@@ -7,6 +8,7 @@ from .template_repo import GitError, git
 from .versions import parse_version
 
 SHOWN_VERSIONS = 5
+COMMIT_HASH = re.compile(r"[0-9a-f]{7,40}")
 
 
 def list_refs(url: str) -> dict[str, str]:
@@ -44,7 +46,8 @@ def ref_exists(url: str, ref: str, refs: dict[str, str]) -> bool:
         return bool(
             git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", cwd=Path(url), check=False)
         )
-    return False
+    # A remote cannot be asked about a commit without cloning it: let the clone decide.
+    return COMMIT_HASH.fullmatch(ref) is not None
 
 
 def newest_versions(refs: dict[str, str], count: int = SHOWN_VERSIONS) -> list[str]:
