@@ -346,7 +346,7 @@ def test_new_says_when_the_name_means_debug(tmp_path: Path, service: str, debug:
 
 
 @pytest.mark.parametrize(
-    "command", [["new"], ["update"], ["check"], ["add", "handler"]], ids=" ".join
+    "command", [[], ["new"], ["update"], ["check"], ["add"], ["add", "handler"]], ids=" ".join
 )
 def test_help_has_readable_metavars_and_an_example(command: list[str]) -> None:
     exit_code, stdout, _ = invoke(*command, "--help")
@@ -354,9 +354,9 @@ def test_help_has_readable_metavars_and_an_example(command: list[str]) -> None:
     assert "list[str]" not in stdout
     assert "<str>" not in stdout.split("Options:")[1]
     examples = stdout.split("Examples:")[1].splitlines()
-    assert any(line.strip().startswith(f"fastgen {' '.join(command)}") for line in examples)
-    if "--data" in stdout:
-        assert "--data KEY=VALUE" in stdout
+    assert any(line.strip().startswith(" ".join(["fastgen", *command])) for line in examples)
+    if "-d, --data" in stdout:
+        assert "-d, --data KEY=VALUE" in stdout
 
 
 def test_a_refused_commit_still_leaves_a_complete_project(

@@ -20,7 +20,6 @@ from .exit_codes import ExitCode, help_text
 app = typer.Typer(
     no_args_is_help=True,
     help="Generate FastAPI WebSocket services, and keep them up to date with their template.",
-    epilog=help_text(),
     add_completion=False,
     pretty_exceptions_enable=False,
     # Plain help: rendering it with rich costs more start-up time than the rest of `--help`.
@@ -85,7 +84,11 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(
+    epilog=example("fastgen new chat --service chat-dev", "cd chat && fastgen check")
+    + "\n\n"
+    + help_text()
+)
 def root(
     version: Annotated[
         bool,
@@ -400,6 +403,7 @@ def _check(dest: Path, src: str | None, json_output: bool) -> None:
 add_app = typer.Typer(
     no_args_is_help=True,
     help="Add code to a generated project.",
+    epilog=example("fastgen add handler get_score"),
     add_completion=False,
     rich_markup_mode=None,
 )
