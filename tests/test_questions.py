@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
-from fastgen.errors import FastgenError
-from tests.conftest import COPIER_YML, Generate, load_questions
+from fastgen.errors import UsageError
+from fastgen.generate import new_project
+from tests.conftest import COPIER_YML, Generate, load_questions, make_template_repo
 
 QUESTIONS = load_questions()
 
@@ -55,7 +57,7 @@ def test_valid_service_names(generate: Generate, service: str) -> None:
 def test_invalid_service_names(
     generate: Generate, tmp_path: Path, service: str, fragment: str
 ) -> None:
-    with pytest.raises(FastgenError, match=fragment):
+    with pytest.raises(UsageError, match=fragment):
         generate(service=service)
     assert list(tmp_path.iterdir()) == []
 
@@ -72,7 +74,7 @@ def test_invalid_service_names(
     ],
 )
 def test_invalid_package_names(generate: Generate, package: str, fragment: str) -> None:
-    with pytest.raises(FastgenError, match=fragment):
+    with pytest.raises(UsageError, match=fragment):
         generate(package=package)
 
 
@@ -84,10 +86,31 @@ def test_package_name_is_derived_from_the_project_name(generate: Generate) -> No
 
 @pytest.mark.parametrize("email", ["nobody", "a@b", "a b@c.d"])
 def test_invalid_author_email(generate: Generate, email: str) -> None:
-    with pytest.raises(FastgenError, match="author_email"):
+    with pytest.raises(UsageError, match="author_email"):
         generate(data=[f"author_email={email}"])
 
 
 def test_invalid_python_version(generate: Generate) -> None:
-    with pytest.raises(FastgenError, match="python_version"):
+    with pytest.raises(UsageError, match="python_version"):
         generate(data=["python_version=2.7"])
+
+
+def test_plain_copier_and_fastgen_agree_on_names(tmp_path: Path) -> None:
+    """`copier copy <template> myproj --defaults` names things after the folder, as fastgen does."""
+    import copier
+
+    template = make_template_repo(tmp_path / "template", tag="v1")
+    copier.run_copy(str(template), tmp_path / "copier" / "myproj", defaults=True, quiet=True)
+    via_copier = yaml.safe_load(
+        (tmp_path / "copier" / "myproj" / ".copier-answers.yml").read_text(encoding="utf-8")
+    )
+    via_fastgen = new_project(tmp_path / "fastgen" / "myproj", src=str(template)).answers
+    names = ("project_name", "service_name", "package_name")
+    assert [via_copier[name] for name in names] == ["myproj", "myproj", "myproj"]
+    assert [via_fastgen[name] for name in names] == [via_copier[name] for name in names]
+
+
+@pytest.mark.parametrize("package", ["jwt", "redis", "pydantic_core", "uvloop"])
+def test_package_names_of_dependencies_are_refused(generate: Generate, package: str) -> None:
+    with pytest.raises(UsageError, match="would shadow the module"):
+        generate(package=package)

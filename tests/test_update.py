@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from fastgen import __version__, template_repo
 from fastgen.cli import app
+from fastgen.exit_codes import ExitCode
 from fastgen.generate import new_project
 from fastgen.template_repo import DEFAULT_TEMPLATE_URL, build_history
 from fastgen.update import CONFLICT_MARKER, update_project
@@ -260,7 +261,7 @@ def test_already_up_to_date(project: Path) -> None:
 def assert_refused(args: list[str | Path], folder: Path, fragment: str) -> None:
     before = tree(folder)
     exit_code, _, stderr = invoke(*args)
-    assert exit_code != 0
+    assert exit_code == ExitCode.BAD_INPUT
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
     assert lines[0].startswith("error:")
@@ -454,8 +455,8 @@ def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
     project = tmp_path / PKG
     assert answers_of(project)["_commit"] == "v0.1.0"
     assert answers_of(project)["_src_path"] == DEFAULT_TEMPLATE_URL
-    git(project, "init", "-q", "-b", "main")
-    commit_all(project, "generated")
+    # `fastgen new` made the repository and its first commit: updatable from the start.
+    assert git(project, "log", "--format=%s").strip() == "Generate chat-dev from fastgen v0.1.0"
     make_user_edits(project)
 
     run([*pip, "--force-reinstall", wheels["0.2.0"]], tmp_path)

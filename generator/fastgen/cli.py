@@ -15,6 +15,7 @@ import typer
 
 from . import __version__
 from .errors import FastgenError
+from .exit_codes import ExitCode, help_text
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -52,26 +53,29 @@ console = _LazyConsole(soft_wrap=True)
 err_console = _LazyConsole(stderr=True, soft_wrap=True)
 
 
-def fail(message: str, exit_code: int = 1) -> NoReturn:
-    """Print one error line on stderr and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+def fail(message: str, exit_code: int = ExitCode.BAD_INPUT) -> NoReturn:
+    """Print one error line on stderr and exit (default: bad input or a refusal)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code)
 
 
 @contextmanager
-def reported_errors(exit_code: int | None = None) -> Iterator[None]:
-    """The one place where fastgen's exceptions become an error line and an exit code.
-
-    Args:
-        exit_code: report every error with this code instead of the error's own (``check``
-            keeps 1 for "a newer version exists").
-    """
+def reported_errors() -> Iterator[None]:
+    """The one place where fastgen's exceptions become an error line and an exit code."""
     try:
         yield
     except FastgenError as exc:
-        fail(str(exc), exit_code or exc.exit_code)
+        fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        fail("aborted; nothing was written", 130)
+        fail("aborted; nothing was written", ExitCode.INTERRUPTED)
+
+
+def example(*lines: str) -> str:
+    """A command's ``--help`` epilog: its example command lines, one per line.
+
+    click rewraps help text except a paragraph that starts with ``\\b``.
+    """
+    return "\b\n" + "\n".join(("Examples:", *(f"  {line}" for line in lines)))
 
 
 def _version_callback(value: bool) -> None:
@@ -80,7 +84,11 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(
+    epilog=example("fastgen new chat --service chat-dev", "cd chat && fastgen check")
+    + "\n\n"
+    + help_text()
+)
 def root(
     version: Annotated[
         bool,
@@ -95,7 +103,12 @@ def root(
     """Generate FastAPI WebSocket services, and keep them up to date with their template."""
 
 
-@app.command()
+@app.command(
+    epilog=example(
+        "fastgen new chat --service chat-dev",
+        "fastgen new billing -s billing --data auth=jwt --data broadcast=redis --defaults",
+    )
+)
 def new(
     dest: Annotated[
         Path | None,
@@ -104,16 +117,29 @@ def new(
     service: Annotated[
         str | None,
         typer.Option(
-            "--service", "-s", help="Service name, e.g. chat-dev ('dev'/'test' mean debug)."
+            "--service",
+            "-s",
+            metavar="NAME",
+            help="Service name, e.g. chat-dev (the word 'dev' or 'test' means debug).",
         ),
     ] = None,
     package: Annotated[
         str | None,
-        typer.Option("--package", "-p", help="Python package name (default: from the folder)."),
+        typer.Option(
+            "--package",
+            "-p",
+            metavar="PACKAGE",
+            help="Python package name (default: from the folder).",
+        ),
     ] = None,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Answer a template question: KEY=VALUE (repeatable)."),
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Answer a template question (repeatable).",
+        ),
     ] = None,
     defaults: Annotated[
         bool,
@@ -125,11 +151,15 @@ def new(
     ] = False,
     src: Annotated[
         str | None,
-        typer.Option(help="Template source: a folder or git URL (default: fastgen's own)."),
+        typer.Option(
+            metavar="SRC", help="Template source: a folder or git URL (default: fastgen's own)."
+        ),
     ] = None,
     vcs_ref: Annotated[
         str | None,
-        typer.Option("--vcs-ref", help="Template version to use: a git tag, branch or HEAD."),
+        typer.Option(
+            "--vcs-ref", metavar="REF", help="Template version to use: a git tag, branch or HEAD."
+        ),
     ] = None,
     force: Annotated[
         bool,
@@ -138,13 +168,22 @@ def new(
             help="Generate into a non-empty folder; files already there are kept.",
         ),
     ] = False,
+    git: Annotated[
+        bool,
+        typer.Option(
+            "--git/--no-git",
+            help="Make the project a git repository with a first commit (skipped inside one).",
+        ),
+    ] = True,
 ) -> None:
     """Generate a new FastAPI WebSocket service."""
     from .generate import new_project
+    from .git_setup import commit_message, set_up_git
+    from .names import is_debug_name
 
     if dest is None:
         if service is None:
-            fail("give a destination folder or --service NAME", 2)
+            fail("give a destination folder or --service NAME")
         dest = Path(service)
     interactive = sys.stdin.isatty() and not defaults
     with reported_errors():
@@ -158,29 +197,51 @@ def new(
             defaults=not interactive,
             force=force,
         )
-    for note in result.notes:
-        err_console.print(f"[yellow]note:[/] {note}", highlight=False)
     answers = result.answers
+    service_name = str(answers.get("service_name", result.dest.name))
+    kept = set(result.kept)
+    try:
+        vcs = set_up_git(
+            result.dest,
+            [path for path in result.files if path not in kept],
+            commit_message(service_name, __version__),
+            enabled=git,
+        )
+    except KeyboardInterrupt:
+        # Past this point the project exists: "nothing was written" would be untrue.
+        fail(
+            f"interrupted while setting up git; the project is complete in {result.dest}",
+            ExitCode.INTERRUPTED,
+        )
+    for note in result.notes:
+        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     package_name = answers.get("package_name", "?")
     where = result.dest
     console.print(
-        f"[bold green]Created[/] {answers.get('service_name', where.name)} in {where} "
+        f"[bold green]Created[/] {escape(service_name)} in {escape(str(where))} "
         f"({len(result.files) - len(result.kept)} files, package [bold]{package_name}[/])",
         highlight=False,
     )
     if result.kept:
         console.print(
             f"[yellow]Kept {len(result.kept)} existing file(s) as they were:[/] "
-            + ", ".join(str(p) for p in result.kept),
+            + escape(", ".join(str(p) for p in result.kept)),
             highlight=False,
         )
+    if is_debug_name(service_name):
+        console.print(
+            f"[yellow]Debug:[/] '{escape(service_name)}' has the word dev or test, so the "
+            "service runs in debug mode (docs, console, dev tokens); "
+            "pick a name without it for production",
+            highlight=False,
+        )
+    console.print(escape(vcs.summary), highlight=False)
     console.print("Next:", highlight=False)
-    for command in (
-        f"cd {where}",
-        "pip install -e '.[dev]'",
-        "pytest",
-        f"uvicorn {package_name}.main:app --reload",
-    ):
+    commands = [f"cd {where}"]
+    if vcs.next_command:
+        commands.append(vcs.next_command)
+    commands += ["pip install -e '.[dev]'", "pytest", f"uvicorn {package_name}.main:app --reload"]
+    for command in commands:
         console.print(f"  [cyan]{escape(command)}[/]", highlight=False)
 
 
@@ -198,6 +259,7 @@ ProjectDir = Annotated[
 SrcOption = Annotated[
     str | None,
     typer.Option(
+        metavar="SRC",
         help="Read template versions from this repository (a local clone, a fork, a git URL) "
         "for this run; .copier-answers.yml keeps the recorded source.",
         show_default=False,
@@ -208,7 +270,13 @@ JsonOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(
+    epilog=example(
+        "fastgen update",
+        "fastgen update ../chat --vcs-ref v0.2.0 --pretend",
+        "fastgen update --data broadcast=redis",
+    )
+)
 def update(
     dest: ProjectDir = Path("."),
     src: SrcOption = None,
@@ -216,6 +284,7 @@ def update(
         str | None,
         typer.Option(
             "--vcs-ref",
+            metavar="REF",
             help="Template version to update to (default: the newest tag).",
             show_default=False,
         ),
@@ -229,7 +298,9 @@ def update(
     ] = False,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Change a template answer: KEY=VALUE (repeatable)."),
+        typer.Option(
+            "--data", "-d", metavar="KEY=VALUE", help="Change a template answer (repeatable)."
+        ),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Only say whether a newer version exists (exit 1).")
@@ -290,26 +361,27 @@ def update(
     if result.conflicts:
         fail(
             f"{len(result.conflicts)} file(s) with conflicts: {', '.join(result.conflicts)}; "
-            "resolve them (find markers with: grep -rn '^<<<<<<< ' .), then commit"
+            "resolve them (find markers with: grep -rn '^<<<<<<< ' .), then commit",
+            ExitCode.ACTION_NEEDED,
         )
     if not result.up_to_date and not result.pretend and not json_output:
         console.print("Review with `git diff`, run your tests, then commit.", highlight=False)
 
 
-@app.command(name="check")
+@app.command(name="check", epilog=example("fastgen check", "fastgen check ../chat --json"))
 def check_command(
     dest: ProjectDir = Path("."),
     src: SrcOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Say whether a newer template version exists: exit 0 up to date, 1 newer, 2 error."""
+    """Say whether a newer template version exists: exit 0 up to date, 1 newer, 2 refused."""
     _check(dest, src, json_output)
 
 
 def _check(dest: Path, src: str | None, json_output: bool) -> None:
     from .update import check_project
 
-    with reported_errors(exit_code=2):
+    with reported_errors():
         result = check_project(dest, src=src)
     if json_output:
         console.print_json(data=result.as_dict())
@@ -325,19 +397,23 @@ def _check(dest: Path, src: str | None, json_output: bool) -> None:
             highlight=False,
         )
     if result.update_available:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ACTION_NEEDED)
 
 
 add_app = typer.Typer(
     no_args_is_help=True,
     help="Add code to a generated project.",
+    epilog=example("fastgen add handler get_score"),
     add_completion=False,
     rich_markup_mode=None,
 )
 app.add_typer(add_app, name="add")
 
 
-@add_app.command("handler")
+@add_app.command(
+    "handler",
+    epilog=example("fastgen add handler get_score", "fastgen add handler shout --dest ../chat"),
+)
 def add_handler(
     name: Annotated[
         str,
@@ -345,7 +421,9 @@ def add_handler(
     ],
     dest: Annotated[
         Path,
-        typer.Option("--dest", help="The generated project (default: the current folder)."),
+        typer.Option(
+            "--dest", metavar="DIR", help="The generated project (default: the current folder)."
+        ),
     ] = Path(),
 ) -> None:
     """Add a message handler module and its test to a generated project."""

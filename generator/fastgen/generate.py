@@ -17,7 +17,8 @@ from typing import Any
 
 from .data import parse_data
 from .errors import FastgenError, UsageError
-from .template_repo import packaged_template
+from .refs import require_ref
+from .template_repo import expand_url, packaged_template
 from .template_source import COPIER_FILE, template_questions
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -50,18 +51,24 @@ def resolved_source(
     the version tag as ``_commit``, offline.
 
     Raises:
-        UsageError: a local source that is not a template folder.
+        UsageError: a local source that is not a template folder, or an unknown `vcs_ref`.
     """
     if src is None:
         with packaged_template() as (url, history):
+            if vcs_ref is not None:
+                require_ref(str(history.repo), vcs_ref, "the template this fastgen carries")
             yield url, vcs_ref or history.tag, template_questions(), list(history.notes)
         return
     if is_remote(src):
+        if vcs_ref is not None:
+            require_ref(expand_url(src), vcs_ref, src)
         yield src, vcs_ref, None, []
         return
     path = Path(src).expanduser().resolve()
     if not (path / COPIER_FILE).is_file():
         raise UsageError(f"--src {src}: not a template folder (no {COPIER_FILE} in it)")
+    if vcs_ref is not None and (path / ".git").exists():
+        require_ref(str(path), vcs_ref, src)
     yield str(path), vcs_ref, template_questions(path), []
 
 
@@ -190,16 +197,26 @@ def run_copier(action: Callable[..., object], *args: Any, **kwargs: Any) -> list
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             action(*args, quiet=True, unsafe=False, **kwargs)
+    except KeyboardInterrupt:
+        # Copier's CopierAnswersInterrupt prints every answer given so far: the caller
+        # reports a plain interruption instead.
+        raise KeyboardInterrupt from None
     except (ValueError, copier.errors.CopierError, ProcessExecutionError) as exc:
         raise copier_error(exc) from exc
     return [_one_line(warning.message) for warning in caught]
 
 
 def copier_error(exc: Exception) -> FastgenError:
-    """A Copier failure as one line; a failed git command (e.g. an unknown ref) as git's words."""
+    """A Copier failure as one line; a failed git command (e.g. an unknown ref) as git's words.
+
+    An invalid answer (Copier raises a plain ``ValueError`` for a failed validator or an
+    unknown choice) is a `UsageError`.
+    """
     stderr = getattr(exc, "stderr", None)
     if isinstance(stderr, str) and stderr.strip():
         return FastgenError(f"git failed: {_one_line(stderr)}")
+    if isinstance(exc, ValueError):
+        return UsageError(_one_line(exc))
     return FastgenError(_one_line(exc))
 
 

@@ -62,31 +62,52 @@ def expand_url(src: str) -> str:
     return Path(url).expanduser().as_posix()
 
 
-def git(*args: str | Path, cwd: Path | None = None, check: bool = True) -> str:
-    """Run git with a fixed identity (commits made here are fastgen's); return its stdout.
+FASTGEN_IDENTITY = ("-c", "user.name=fastgen", "-c", "user.email=fastgen@localhost")
+
+
+def git(
+    *args: str | Path,
+    cwd: Path | None = None,
+    check: bool = True,
+    as_fastgen: bool = True,
+    timeout: float | None = None,
+) -> str:
+    """Run git; return its stdout.
+
+    Args:
+        args: git's arguments.
+        cwd: where to run it.
+        check: raise on a non-zero exit.
+        as_fastgen: commit under a fixed identity (fastgen's own template history); False
+            for commits in the user's project, which are the user's.
+        timeout: seconds before git is stopped (a GitError), for commands that may wait on
+            something outside fastgen (a signing agent, a hook).
 
     Raises:
-        GitError: git exited non-zero (only when `check`).
+        GitError: git exited non-zero (only when `check`), or ran out of time.
     """
-    completed = subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=fastgen",
-            "-c",
-            "user.email=fastgen@localhost",
-            *map(str, args),
-        ],
+    try:
+        completed = _run_git(args, cwd, as_fastgen, timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git {args[0]} did not finish within {timeout:.0f} s") from exc
+    if check and completed.returncode != 0:
+        detail = " ".join((completed.stderr or completed.stdout).split())
+        raise GitError(f"git {args[0]} failed: {detail}")
+    return completed.stdout
+
+
+def _run_git(
+    args: tuple[str | Path, ...], cwd: Path | None, as_fastgen: bool, timeout: float | None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *(FASTGEN_IDENTITY if as_fastgen else ()), *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
         stdin=subprocess.DEVNULL,
+        timeout=timeout,
     )
-    if check and completed.returncode != 0:
-        detail = " ".join((completed.stderr or completed.stdout).split())
-        raise GitError(f"git {args[0]} failed: {detail}")
-    return completed.stdout
 
 
 @dataclass(frozen=True)

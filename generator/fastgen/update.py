@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .data import parse_data
-from .errors import FastgenError, UsageError
+from .errors import UsageError
 from .generate import ANSWERS_FILE, _read_answers, is_remote, run_copier
+from .refs import list_refs, require_ref, tags
 from .template_repo import (
-    GitError,
     canonical_url,
     expand_url,
     git,
     packaged_template,
     redirected,
 )
-from .versions import is_newer, latest_tag
+from .versions import is_downgrade, is_newer, latest_tag
 
 Conflict = Literal["inline", "rej"]
 CONFLICT_MARKER = "<<<<<<< before updating"
@@ -163,38 +163,6 @@ def template_access(project: Project, src: str | None) -> Iterator[tuple[str, st
         yield str(history.repo), f"{url} (carried by fastgen, offline)", list(history.notes)
 
 
-def _refs(url: str) -> dict[str, str]:
-    """Every ref name of a repository (``v1``, ``main``, ``refs/tags/v1``...) -> its commit."""
-    try:
-        listing = git("ls-remote", "--", url)
-    except GitError as exc:
-        raise FastgenError(f"cannot read template versions from {url}: {exc}") from exc
-    refs: dict[str, str] = {}
-    for line in listing.splitlines():
-        sha, _, name = line.partition("\t")
-        name = name.removesuffix("^{}")
-        refs[name] = sha
-        for prefix in ("refs/tags/", "refs/heads/"):
-            if name.startswith(prefix):
-                refs.setdefault(name.removeprefix(prefix), sha)
-    return refs
-
-
-def _tags(refs: dict[str, str]) -> list[str]:
-    return [name.removeprefix("refs/tags/") for name in refs if name.startswith("refs/tags/")]
-
-
-def _ref_exists(url: str, ref: str, refs: dict[str, str]) -> bool:
-    if ref in refs:
-        return True
-    if Path(url).is_dir():
-        # Commit hashes are not listed by ls-remote; a local repository can say.
-        return bool(
-            git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", cwd=Path(url), check=False)
-        )
-    return False
-
-
 def check_project(dest: Path, *, src: str | None = None) -> CheckResult:
     """Tell whether a newer template version than the project's exists.
 
@@ -208,7 +176,7 @@ def check_project(dest: Path, *, src: str | None = None) -> CheckResult:
     """
     project = load_project(dest)
     with template_access(project, src) as (url, shown, _):
-        latest = latest_tag(_tags(_refs(url)))
+        latest = latest_tag(tags(list_refs(url)))
     return CheckResult(dest=project.dest, source=shown, current=project.commit, latest=latest)
 
 
@@ -241,12 +209,13 @@ def update_project(
     project = load_project(dest)
     _require_clean_git(project)
     with template_access(project, src) as (url, shown, notes):
-        refs = _refs(url)
-        if vcs_ref is not None and not _ref_exists(url, vcs_ref, refs):
+        refs = list_refs(url) if vcs_ref is None else require_ref(url, vcs_ref, shown)
+        if vcs_ref is not None and is_downgrade(project.commit, vcs_ref):
             raise UsageError(
-                f"unknown --vcs-ref {vcs_ref!r}: no such tag, branch or commit in {shown}"
+                f"--vcs-ref {vcs_ref} is older than the project's template {project.commit}: "
+                "downgrades are not supported"
             )
-        target = vcs_ref or latest_tag(_tags(refs)) or "HEAD"
+        target = vcs_ref or latest_tag(tags(refs)) or "HEAD"
         if vcs_ref is None and not data and not is_newer(target, project.commit):
             return UpdateResult(
                 dest=project.dest,

@@ -46,3 +46,13 @@ def is_newer(candidate: str | None, current: str | None) -> bool:
         return False
     old = parse_version(current) if current else None
     return old is None or new > old
+
+
+def is_downgrade(current: str | None, target: str) -> bool:
+    """True when both tags are versions and `target` is lower than `current`.
+
+    A branch or commit as `target` is never called a downgrade: its version is unknown.
+    """
+    old = parse_version(current) if current else None
+    new = parse_version(target)
+    return old is not None and new is not None and new < old

@@ -11,6 +11,7 @@ from .broker import build_broker
 from .close_codes import GOING_AWAY
 from .config import Settings
 from .connections import ConnectionRegistry
+from .startup_checks import warn_about_configuration
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.connections = ConnectionRegistry()
     app.state.authorizers = build_authorizers(settings)
+    warn_about_configuration(settings)
     app.state.broker = build_broker(settings)
     await app.state.broker.start()
     logger.info("%s starting (debug=%s)", settings.SERVICE_NAME, settings.DEBUG)
