@@ -62,8 +62,13 @@ def timed(argv: Sequence[str | Path], cwd: Path) -> float:
 
 
 def fastgen_new_argv(dest: Path) -> list[str | Path]:
-    """``fastgen new DEST --service chat --defaults`` (as ``python -m fastgen``)."""
-    return [sys.executable, "-m", "fastgen", "new", dest, "--service", SERVICE, "--defaults"]
+    """``fastgen new DEST --service chat --defaults --no-git`` (as ``python -m fastgen``).
+
+    ``--no-git``: a plain ``copier copy`` makes no repository, so both sides time the
+    generation alone (the first commit ``fastgen new`` makes by default is git's work).
+    """
+    argv: list[str | Path] = [sys.executable, "-m", "fastgen", "new", dest, "--service", SERVICE]
+    return [*argv, "--defaults", "--no-git"]
 
 
 def copier_copy_argv(dest: Path) -> list[str | Path]:
