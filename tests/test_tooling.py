@@ -218,6 +218,13 @@ def test_image_is_small_unprivileged_locked_and_health_checked(
     assert final[-1] == f'CMD ["python", "-m", "{project.name}"]'
 
 
+def test_readme_says_how_the_tooling_was_checked(generate: Generate) -> None:
+    """No container engine runs in this suite: the README must not suggest a tested build."""
+    readme = (generate().dest / "README.md").read_text(encoding="utf-8")
+    for claim in ("hadolint Dockerfile", "No image was built", "actionlint", "pre-commit run"):
+        assert claim in readme
+
+
 def docker_pattern(pattern: str) -> re.Pattern[str]:
     """A .dockerignore pattern as Docker matches it: `*` and `?` stay in one path segment,
     `**` spans any number of them, and a pattern is anchored at the context's root."""
