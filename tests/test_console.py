@@ -8,12 +8,8 @@ Set ``FASTGEN_SCREENSHOT_DIR`` to keep a screenshot of each scenario.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -23,6 +19,7 @@ import pytest
 from fastgen.add_handler import add_handler
 from fastgen.generate import new_project
 from tests.conftest import unavailable
+from tests.services import running_service
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -42,12 +39,6 @@ CHROMIUM_ARGS = [
 
 def browser_missing(reason: str) -> NoReturn:
     unavailable(reason, required_by="FASTGEN_REQUIRE_BROWSER")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -71,49 +62,9 @@ def registered_types(project: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(project: Path) -> Iterator[str]:
-    """The project served by uvicorn; yields its base URL."""
-    root = project.parent
-    port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SERVICE_NAME", "DEBUG", "AUTH_TOKENS", "HOST", "PORT", "LOG_LEVEL"}
-    }
-    log = (root / "uvicorn.log").open("w", encoding="utf-8")
-    command = ["uvicorn", "proj.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", *command],
-        cwd=project,
-        env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/api/health", process, root / "uvicorn.log")
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"uvicorn exited {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    pytest.fail(f"uvicorn did not answer {url} within 30 s:\n{log.read_text()}")
+    """The project served by ``python -m proj``; yields its base URL."""
+    with running_service(project, project.parent / "service.log") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,6 @@ Each test generates a project and runs its service as the README says (``python 
 on loopback, with every wait bounded.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,52 +12,9 @@ from websockets.sync.client import connect
 
 from fastgen.generate import new_project
 from tests.conftest import choices_of
+from tests.services import running_service
 
 pytestmark = pytest.mark.e2e
-
-STARTUP_TIMEOUT = 30.0
-SERVICE_PREFIXES = ("SERVICE_NAME", "DEBUG", "AUTH_TOKENS", "JWT_", "PORT", "HOST")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def running_service(project: Path, log: Path, **env: str) -> Iterator[int]:
-    """``python -m <package>`` in `project` with `env`; yields its port once it accepts."""
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(SERVICE_PREFIXES)}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", project.name],
-            cwd=project,
-            env={**clean, **env, "PORT": str(port), "PYTHONDONTWRITEBYTECODE": "1"},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the service exited {process.returncode}:\n{log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the service did not start:\n{log.read_text()}")
-                time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
