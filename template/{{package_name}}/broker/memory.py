@@ -24,7 +24,7 @@ from .base import (
 )
 from .frames import joined_frame, reset_frame
 
-DEFAULT_HISTORY_SIZE = 1000
+DEFAULT_HISTORY_SIZE = 500  # as config.py's HISTORY_SIZE
 DEFAULT_HISTORY_TTL = 300.0
 
 
