@@ -26,6 +26,7 @@ from ..broker import (
     get_broker,
 )
 from ..broker.frames import ChatFrame, JoinedFrame
+from ..connections import ClientConnection
 from ..status_codes import (
     BROKER_UNAVAILABLE_50010,
     NOT_IN_ROOM_40010,
@@ -112,6 +113,14 @@ class HistoryReply(TypedDict):
     messages: list[ChatFrame]
 
 
+async def is_member(ws: ClientConnection, room: str, doing: str) -> bool:
+    """True when `ws` has joined `room`; otherwise it gets a 40010 error frame saying so."""
+    if get_broker(ws).is_member(room, ws):
+        return True
+    await ws.send_error(NOT_IN_ROOM_40010, f"join room {room!r} before {doing}", room=room)
+    return False
+
+
 @MsgHandlerFactory.register
 class JoinHandler(MsgHandler[JoinMessage]):
     """Makes the connection a member of the room (joining twice is harmless)."""
@@ -159,10 +168,7 @@ class ChatHandler(MsgHandler[ChatMessage]):
         """Publish, or say why not: a chat is never dropped silently."""
         broker = get_broker(self.ws)
         room = message.room
-        if not broker.is_member(room, self.ws):
-            await self.ws.send_error(
-                NOT_IN_ROOM_40010, f"join room {room!r} before chatting in it", room=room
-            )
+        if not await is_member(self.ws, room, "chatting in it"):
             return
         user_id = self.current_user.id
         frame: dict[str, Any] = {
@@ -215,10 +221,7 @@ class HistoryHandler(MsgHandler[HistoryMessage]):
         """Read the room's history, or say why not."""
         broker = get_broker(self.ws)
         room = message.room
-        if not broker.is_member(room, self.ws):
-            await self.ws.send_error(
-                NOT_IN_ROOM_40010, f"join room {room!r} before reading its history", room=room
-            )
+        if not await is_member(self.ws, room, "reading its history"):
             return
         try:
             frames, position = await broker.history(room, message.limit)
