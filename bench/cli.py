@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from bench.app_cost import run_app_cost
+from bench.fanout import run_all
 from bench.gen_speed import GenResults, run_generator
 from bench.report import Settings, machine_description, plot, render
 from bench.servers import Pinning, generate_service, server_specs
@@ -29,6 +30,9 @@ FULL = {
     "sweep_rounds": 2,
     "app_rounds": 5,
     "app_messages": 20000,
+    "fanout_rounds": 5,
+    "fanout_members": 100,
+    "fanout_messages": 5000,
 }
 QUICK = {
     "conns": 10,
@@ -42,6 +46,9 @@ QUICK = {
     "sweep_rounds": 1,
     "app_rounds": 1,
     "app_messages": 2000,
+    "fanout_rounds": 1,
+    "fanout_members": 20,
+    "fanout_messages": 500,
 }
 SWEEP_POINTS = (1, 10, 50, 100, 200)
 
@@ -66,6 +73,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sweep-rounds", type=int, help="rounds per sweep point (2)")
     parser.add_argument("--app-rounds", type=int, help="in-process app-layer rounds (5)")
     parser.add_argument("--app-messages", type=int, help="echoes per app-layer session (20000)")
+    parser.add_argument("--fanout-rounds", type=int, help="history on/off fan-out rounds (5)")
+    parser.add_argument("--fanout-members", type=int, help="members of the fan-out room (100)")
+    parser.add_argument("--fanout-messages", type=int, help="chats per fan-out round (5000)")
+    parser.add_argument("--skip-fanout", action="store_true", help="skip the fan-out part")
     parser.add_argument("--out", type=Path, help="also write the markdown report here")
     parser.add_argument("--skip-ws", action="store_true", help="skip the WebSocket part")
     parser.add_argument("--skip-generator", action="store_true", help="skip the generator part")
@@ -106,11 +117,21 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
     ws: WsResults | None = None
     gen: GenResults | None = None
+    fanout = ""
     with tempfile.TemporaryDirectory(prefix="fastgen-bench-") as tmp:
         workdir = Path(tmp)
-        if not args.skip_ws:
+        if not (args.skip_ws and args.skip_fanout):
             log("generating the production service from this checkout's template")
             project = generate_service(workdir)
+        if not args.skip_fanout:
+            log("timing room fan-out with history on and off")
+            fanout = run_all(
+                workdir, project, args.fanout_rounds, args.fanout_members, args.fanout_messages
+            )
+            for line in fanout.splitlines():
+                if line.startswith(("History on", "Redis fan-out")):
+                    log(line)
+        if not args.skip_ws:
             specs = server_specs(
                 project, args.log_level, dict(p.split("=", 1) for p in args.gen_env)
             )
@@ -136,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         args.conns, args.msgs, args.rounds, args.handshakes, args.log_level, command
     )
     report = render(settings, pinning, ws, gen)
+    if fanout:
+        report = f"{report}\n{fanout}\n"
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ import pytest
 
 from bench import app_cost
 from bench import wsproto_lite as wsl
+from bench.fanout import FanoutResults, fanout_section
 from bench.servers import TARGET
 from bench.stats import Spread, markdown_table, median, paired_ratios, percentile, verdict
 from bench.ws_bench import rotated
@@ -203,3 +204,17 @@ async def _closing_app(scope, receive, send):
 def test_app_cost_refuses_an_app_that_does_not_echo(app, error):
     with pytest.raises(RuntimeError, match=error):
         asyncio.run(app_cost.time_echoes(app, TARGET, 10))
+
+
+def test_fanout_section_reports_the_history_ratio_round_by_round():
+    results = FanoutResults(
+        "memory",
+        members=10,
+        messages=100,
+        deliveries_per_s={"history on": [90.0, 80.0], "history off": [100.0, 100.0]},
+        us_per_message={"history on": [11.0, 12.0], "history off": [10.0, 10.0]},
+    )
+    assert results.ratios() == [0.9, 0.8]
+    section = fanout_section(results)
+    assert "History on / off throughput (memory): 0.85 (0.80-0.90)" in section
+    assert "PASS" in section

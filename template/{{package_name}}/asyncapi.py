@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 
 from . import __version__, status_codes
 from .auth.dependency import INVALID_TOKEN, TOKEN_NOT_FOUND, UNSUPPORTED_SERVICE
+from .broker.frames import PUSHED_FRAMES
 from .close_codes import POLICY_VIOLATION
 from .config import Settings, load_settings
 from .handlers import MsgHandlerFactory
@@ -89,6 +90,26 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
                 "messages": [_channel_message_ref(reply_key)],
             }
         operations[f"receive_{key}"] = operation
+
+    # Frames the service sends on its own: room messages, and resets of a room's history.
+    for model in PUSHED_FRAMES:
+        payload = _payload(model, "serialization", schemas)
+        name = _reply_type(payload) or model.__name__
+        key = f"{_NOT_KEY.sub('_', name)}_frame"
+        messages[key] = _message(
+            name,
+            title=f"{name} (service → room members)",
+            summary=_summary(model),
+            payload=payload,
+            schemas=schemas,
+        )
+        operations[f"send_{key}"] = {
+            "action": "send",
+            "channel": channel_ref,
+            "title": f"{name} frame",
+            "summary": _summary(model),
+            "messages": [_channel_message_ref(key)],
+        }
 
     messages[ERROR_MESSAGE] = _error_message()
     operations["send_error"] = {

@@ -17,3 +17,5 @@ RATE_LIMITED_42901 = 42901
 NOT_IN_ROOM_40010 = 40010
 INTERNAL_ERROR_50001 = 50001
 BROKER_UNAVAILABLE_50010 = 50010
+# The chat may have been published (e.g. Redis timed out): retry it with the same "id".
+PUBLISH_OUTCOME_UNKNOWN_50011 = 50011

@@ -5,7 +5,9 @@ own members (`LocalRooms`) and hands every message published to a room it has me
 to their connections' `deliver`, which never waits for a client.
 """
 
+import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -19,7 +21,57 @@ class BrokerState(StrEnum):
 
 
 class BrokerUnavailableError(Exception):
-    """The broker cannot carry messages right now (e.g. Redis is unreachable)."""
+    """The broker cannot carry messages right now (e.g. Redis is unreachable).
+
+    Raised by `Broker.publish` only when the message certainly was not published.
+    """
+
+
+class PublishOutcomeUnknownError(BrokerUnavailableError):
+    """The publish may or may not have happened (e.g. Redis timed out after taking it).
+
+    A client that retries with the same message id is safe: a published id is not
+    published again.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPosition:
+    """A place in a room's history: the offset of a message and the epoch naming that history.
+
+    Offsets count up by 1 per message published in the room; the epoch changes whenever
+    the history was lost (so an offset from another epoch means nothing).
+    """
+
+    offset: int
+    epoch: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """Where a published message landed; `duplicate` when its id had been published before."""
+
+    position: StreamPosition
+    duplicate: bool = False
+
+
+# Hex characters only: safe in JSON without escaping, and in Redis keys and payloads.
+EPOCH_BYTES = 4
+
+
+def new_epoch() -> str:
+    """A fresh epoch name: a new history starts under it."""
+    return secrets.token_hex(EPOCH_BYTES)
+
+
+def with_position(encoded: str, offset: int, epoch: str) -> str:
+    """An encoded JSON object frame with ``offset`` and ``epoch`` added at its end.
+
+    Plain string work on purpose: the Redis script does the same to the same text, and
+    nothing on the per-message path decodes a frame again. `epoch` holds no character
+    that JSON would escape (see `new_epoch`).
+    """
+    return f'{encoded[:-1]},"offset":{offset},"epoch":"{epoch}"}}'
 
 
 class Member(Protocol):
@@ -57,8 +109,18 @@ class Broker(Protocol):
         """True when `member` has joined `room` on this process."""
         ...
 
-    async def join(self, room: str, member: Member) -> None:
-        """Add `member` to `room`; `BrokerUnavailableError` if it cannot be guaranteed."""
+    async def join(self, room: str, member: Member, since: StreamPosition | None = None) -> None:
+        """Add `member` to `room` and deliver it the ``joined`` frame.
+
+        With `since`, the messages after it that are still in history follow the
+        ``joined`` frame (``"recovered": true``), each once and in order, then the live
+        ones; ``"recovered": false`` when they are not all there any more.
+        `BrokerUnavailableError` if membership cannot be guaranteed.
+        """
+        ...
+
+    async def history(self, room: str, limit: int) -> tuple[list[str], StreamPosition]:
+        """The last `limit` messages of `room` (encoded frames, oldest first) and its position."""
         ...
 
     async def leave(self, room: str, member: Member) -> None:
@@ -69,10 +131,16 @@ class Broker(Protocol):
         """Remove `member` from every room (its session has ended)."""
         ...
 
-    async def publish(self, room: str, frame: Mapping[str, Any]) -> None:
-        """Send `frame` to every member of `room` on every process, in publishing order.
+    async def publish(
+        self, room: str, frame: Mapping[str, Any], *, message_key: str | None = None
+    ) -> PublishResult:
+        """Send `frame` to every member of `room` on every process, in offset order.
 
-        Raises `BrokerUnavailableError` when the frame cannot be sent: never a silent drop.
+        The frame gets the room's next offset and its epoch. With `message_key` (the
+        sender's user id and message id), a key published within the history TTL is not
+        published again: the result names the original offset. Raises
+        `BrokerUnavailableError` when the frame certainly was not sent, and
+        `PublishOutcomeUnknownError` when it may have been: never a silent drop.
         """
         ...
 
@@ -100,6 +168,10 @@ class LocalRooms:
     def is_member(self, room: str, member: Member) -> bool:
         """True when `member` has joined `room`."""
         return room in self._rooms_of.get(member, ())
+
+    def has_members(self, room: str) -> bool:
+        """True when `room` has at least one member on this process."""
+        return room in self._rooms
 
     def add(self, room: str, member: Member) -> bool:
         """Add `member` to `room`; True when the room had no member here before."""
