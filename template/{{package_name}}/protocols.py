@@ -22,7 +22,6 @@ the app: with ``--reload`` uvicorn re-imports these classes in a child process.
 import asyncio
 import functools
 import logging
-import resource
 from typing import Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -40,12 +39,17 @@ def _timeouts() -> tuple[float, float]:
     return settings.HANDSHAKE_TIMEOUT, settings.SEND_TIMEOUT
 
 
-def raise_open_file_limit() -> int:
+def raise_open_file_limit() -> int | None:
     """Raise this process's soft limit on open files to its hard limit; returns the new soft limit.
 
     Every socket is a file descriptor, and many systems start processes with a soft limit of
-    1024: a few hundred idle clients would otherwise lock everyone else out.
+    1024: a few hundred idle clients would otherwise lock everyone else out. (None on
+    Windows, which has no such limit.)
     """
+    try:
+        import resource  # POSIX only: imported here so that Windows can still run the rest
+    except ImportError:
+        return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and soft < hard:
         try:
