@@ -10,8 +10,9 @@
 - `SendTimeoutWebSocketProtocol`: a client that stops reading fills the write buffer;
   uvicorn's heartbeat ping waits behind the unread data and ``transport.close()`` waits
   for that data to drain, so such a socket (and its buffers, and its session) stayed
-  forever. Here a connection whose unsent data has not moved for SEND_TIMEOUT seconds is
-  aborted: buffers released, the session sees a disconnect and frees its slot. A close
+  forever. Here a connection whose unsent data has not moved for SEND_TIMEOUT seconds (the
+  write buffer over its high-water mark and not shrinking) is aborted: buffers released,
+  the session sees a disconnect and frees its slot. A close
   frame is queued behind the unsent data at once instead of waiting for the client to
   read (so a slow reader still gets its 1013), and closing is bounded the same way.
 
@@ -20,8 +21,10 @@ the app: with ``--reload`` uvicorn re-imports these classes in a child process.
 """
 
 import asyncio
+import contextlib
 import functools
 import logging
+import struct
 from typing import Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -30,6 +33,18 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from .config import load_settings
 
 logger = logging.getLogger(__name__)
+
+try:  # Linux: bytes still in the kernel's send queue of a socket (SIOCOUTQ = TIOCOUTQ).
+    import fcntl
+    import termios
+
+    def _kernel_unsent(fd: int) -> int:
+        return int(struct.unpack("i", fcntl.ioctl(fd, termios.TIOCOUTQ, b"\0" * 4))[0])
+
+except ImportError:  # Windows
+
+    def _kernel_unsent(fd: int) -> int:
+        return 0
 
 
 @functools.cache
@@ -102,7 +117,8 @@ class HandshakeTimeoutHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, vali
         cycle = self.cycle
         if cycle is not None and (cycle is not self._armed_for or not cycle.response_complete):
             return  # a request arrived in time; its response re-arms the deadline
-        logger.info("closing a connection that sent no complete request in time")
+        # DEBUG: a flood of half-open connections must not become a flood of log lines.
+        logger.debug("closing a connection that sent no complete request in time")
         if transport.get_write_buffer_size():
             transport.abort()
         else:
@@ -150,6 +166,8 @@ class SendTimeoutWebSocketProtocol(WebSocketsSansIOProtocol):
         """As uvicorn's, plus the stall timer (armed while the write buffer is over its limit)."""
         super().__init__(*args, **kwargs)
         self._stall_timer: asyncio.TimerHandle | None = None
+        # Bytes unsent when the stall timer was armed: fewer later means the client reads.
+        self._unsent = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Take over the transport, wrapped so that closing it is bounded."""
@@ -162,7 +180,26 @@ class SendTimeoutWebSocketProtocol(WebSocketsSansIOProtocol):
         """The client is not taking data as fast as it is sent: start the clock."""
         super().pause_writing()
         if self._stall_timer is None:
-            self._stall_timer = self.loop.call_later(_timeouts()[1], self._send_timed_out)
+            self._arm_stall_timer()
+
+    def _arm_stall_timer(self) -> None:
+        self._unsent = self._unsent_bytes()
+        self._stall_timer = self.loop.call_later(_timeouts()[1], self._check_progress)
+
+    def _unsent_bytes(self) -> int:
+        """What the client has not taken yet: our buffer, plus the kernel's where it tells.
+
+        The kernel's send queue can hold megabytes; a slow client draining only that
+        would otherwise look stuck, since asyncio's buffer moves only when the queue has
+        room for a large write.
+        """
+        unsent = self.transport.get_write_buffer_size()
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            # OSError: not a TCP socket, or a system without the ioctl.
+            with contextlib.suppress(OSError):
+                unsent += _kernel_unsent(sock.fileno())
+        return unsent
 
     def resume_writing(self) -> None:
         """The client reads again: stop the clock."""
@@ -211,8 +248,14 @@ class SendTimeoutWebSocketProtocol(WebSocketsSansIOProtocol):
             self.transport.resume_reading()
         self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
 
-    def _send_timed_out(self) -> None:
+    def _check_progress(self) -> None:
         self._stall_timer = None
+        if self._unsent_bytes() < self._unsent:
+            # Slow, not stuck: while paused nothing is added (the app waits for the
+            # buffer), so less unsent data means the client took some. Its memory stays
+            # bounded by what was unsent at the pause, and its session by MAX_CONNECTIONS.
+            self._arm_stall_timer()
+            return
         logger.warning(
             "client %s stopped reading: %d bytes unsent for %.1f s; connection aborted",
             ":".join(map(str, self.client or ("?",))),
