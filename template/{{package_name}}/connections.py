@@ -50,7 +50,9 @@ class ClientConnection:
     slow client cannot hold up a broadcast. A client that falls `send_queue_size` frames
     behind is closed with 1013 (try again later) and its session ends, even while it is
     stuck in a write of its own. The sender task starts with the first buffered frame,
-    so an idle connection costs no task.
+    so an idle connection costs no task. A session whose user's token expires (JWT
+    ``exp``) is ended the same way, with 1008 "token expired", unless `reauthenticate`
+    moved it to a newer token first.
     """
 
     __slots__ = (
