@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> None:
         # SEND_TIMEOUT. The WebSocket one is the sans-I/O websockets backend, the
         # fastest and leanest per connection. Named by import string: with --reload,
         # uvicorn imports them again in its worker process.
+        # (uvicorn's own timeout_keep_alive, 5 s, still closes idle kept-alive
+        # connections; its timer stops at the first byte of a next request, and
+        # HANDSHAKE_TIMEOUT takes over from there.)
         http=f"{__package__}.protocols:HandshakeTimeoutHTTPProtocol",
         ws=f"{__package__}.protocols:SendTimeoutWebSocketProtocol",
         # uvicorn's own 16 MiB frame limit, brought down to ours (+ slack for the app to
