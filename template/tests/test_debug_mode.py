@@ -9,7 +9,22 @@ DOC_PATHS = ["/docs", "/redoc", "/openapi.json"]
 
 @pytest.mark.parametrize(
     ("service_name", "debug"),
-    [("chat-dev", True), ("chat-test", True), ("devtools", True), ("chat", False)],
+    [
+        ("chat-dev", True),
+        ("chat-test", True),
+        ("test-chat", True),
+        ("my_dev_svc", True),
+        ("Chat-DEV", True),
+        ("dev", True),
+        ("chat", False),
+        # The seed article's substring rule put these in debug; whole words do not.
+        ("devices", False),
+        ("devtools", False),
+        ("attestation", False),
+        ("contest", False),
+        ("latest-chat", False),
+        ("chat-devs", False),
+    ],
 )
 def test_debug_follows_service_name(
     make_client: ClientFactory, service_name: str, debug: bool

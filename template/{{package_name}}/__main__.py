@@ -1,24 +1,48 @@
-"""`python -m <package>`: run the service under uvicorn with host and port from settings."""
+"""`python -m <package> [--reload]`: the one way to run the service, in production and development.
+
+Plain ``uvicorn <package>.main:app`` would run without this service's limits: no shutdown
+bound, uvicorn's 16 MiB frame limit, no handshake or send timeouts. Every run command (the
+README's, the Dockerfile's, compose's) goes through `main`.
+"""
+
+import argparse
 
 import uvicorn
 
 from .config import load_settings
+from .protocols import raise_open_file_limit
 
 
-def main() -> None:
-    """Start uvicorn on the configured host and port, with this package's logging."""
+def main(argv: list[str] | None = None) -> None:
+    """Start uvicorn with host, port and every limit from the settings."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__package__}", description="Run the service under uvicorn."
+    )
+    parser.add_argument(
+        "--reload", action="store_true", help="restart on code changes (development only)"
+    )
+    args = parser.parse_args(argv)
     settings = load_settings()
+    raise_open_file_limit()
     uvicorn.run(
         f"{__package__}.main:app",
         host=settings.HOST,
         port=settings.PORT,
+        reload=args.reload,
         # The app configures logging itself (request ids, levels); keep uvicorn's
         # default dictConfig from replacing it.
         log_config=None,
         log_level=settings.LOG_LEVEL.lower(),
-        # The sans-I/O websockets backend (uvicorn's default since 0.50, named so that an
-        # older default cannot come back): the fastest and leanest per connection.
-        ws="websockets-sansio",
+        # uvicorn's protocols with the deadlines it lacks (see protocols.py): requests
+        # must be complete within HANDSHAKE_TIMEOUT, unsent data must move within
+        # SEND_TIMEOUT. The WebSocket one is the sans-I/O websockets backend, the
+        # fastest and leanest per connection. Named by import string: with --reload,
+        # uvicorn imports them again in its worker process.
+        # (uvicorn's own timeout_keep_alive, 5 s, still closes idle kept-alive
+        # connections; its timer stops at the first byte of a next request, and
+        # HANDSHAKE_TIMEOUT takes over from there.)
+        http=f"{__package__}.protocols:HandshakeTimeoutHTTPProtocol",
+        ws=f"{__package__}.protocols:SendTimeoutWebSocketProtocol",
         # uvicorn's own 16 MiB frame limit, brought down to ours (+ slack for the app to
         # answer with its own 1009 close on frames just over the limit).
         ws_max_size=settings.MAX_MESSAGE_BYTES + 1024,

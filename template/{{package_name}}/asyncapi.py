@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 
 from . import __version__, status_codes
 from .auth.dependency import INVALID_TOKEN, TOKEN_NOT_FOUND, UNSUPPORTED_SERVICE
+from .auth.errors import TOKEN_EXPIRED
 from .broker.frames import PUSHED_FRAMES
 from .close_codes import POLICY_VIOLATION
 from .config import Settings, load_settings
@@ -25,6 +26,7 @@ from .handlers import MsgHandlerFactory
 ASYNCAPI_VERSION = "3.0.0"
 CHANNEL = "chat"
 CHANNEL_ADDRESS = "/ws/chat"
+REFRESH_TYPE = "refresh"
 ERROR_MESSAGE = "error"
 SCHEMAS_REF = "#/components/schemas/"
 _STATUS_NAME = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)_(?P<code>\d{5})$")
@@ -130,7 +132,7 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
                 'message is an object with a `"type"`; errors are frames '
                 '`{"status": <code>, "message": "..."}` and never end the session, except '
                 f"authentication failures ({status_codes.AUTHENTICATION_FAILED_40001}), "
-                f"after which the socket closes with {POLICY_VIOLATION}."
+                f"after which the socket closes with {POLICY_VIOLATION}. {session_lifetime()}"
             ),
         },
         "defaultContentType": "application/json",
@@ -151,6 +153,16 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
             "this": {"host": host, "protocol": "ws", "description": "The server of this document"}
         }
     return document
+
+
+def session_lifetime() -> str:
+    """How a session ends with its token, and how the client keeps it open."""
+    return (
+        f"A session lives as long as its token: when the token expires, the socket closes "
+        f'with {POLICY_VIOLATION} and the reason "{TOKEN_EXPIRED}", unless the client first '
+        f'sent a `"{REFRESH_TYPE}"` message with a new token for the same user (a refused '
+        f"one gets a {status_codes.REFRESH_REFUSED_40009} error frame and changes nothing)."
+    )
 
 
 def example_of(schema: Mapping[str, Any], schemas: Mapping[str, Schema], depth: int = 0) -> Any:
@@ -286,7 +298,7 @@ def _ws_binding(settings: Settings) -> dict[str, Any]:
                     "description": (
                         f"The client's token. Without a valid one the service sends a "
                         f"{status_codes.AUTHENTICATION_FAILED_40001} error ({failures}) and "
-                        f"closes with {POLICY_VIOLATION}."
+                        f"closes with {POLICY_VIOLATION}. {session_lifetime()}"
                     ),
                 },
                 "service": {

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Mapping
 from contextlib import suppress
@@ -14,7 +15,8 @@ from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketDisconnected, WebSocketState
 
 from .auth import User
-from .close_codes import TRY_AGAIN_LATER, checked_close_code
+from .auth.errors import TOKEN_EXPIRED
+from .close_codes import POLICY_VIOLATION, TRY_AGAIN_LATER, checked_close_code
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +50,17 @@ class ClientConnection:
     slow client cannot hold up a broadcast. A client that falls `send_queue_size` frames
     behind is closed with 1013 (try again later) and its session ends, even while it is
     stuck in a write of its own. The sender task starts with the first buffered frame,
-    so an idle connection costs no task.
+    so an idle connection costs no task. A session whose user's token expires (JWT
+    ``exp``) is ended the same way, with 1008 "token expired", unless `reauthenticate`
+    moved it to a newer token first.
     """
 
     __slots__ = (
         "_active",
+        "_close_with",
         "_drained",
         "_dropped",
+        "_expiry",
         "_finished",
         "_max_pending",
         "_pending",
@@ -95,6 +101,10 @@ class ClientConnection:
         self._finished = False
         # True while the session task writes a frame itself: the sender must not write too.
         self._writing = False
+        # Why the session was ended from outside (slow client, expired token): the close.
+        self._close_with: tuple[int, str] | None = None
+        # Ends the session when the user's token expires (None: it never does).
+        self._expiry: asyncio.TimerHandle | None = None
 
     @property
     def is_open(self) -> bool:
@@ -111,7 +121,7 @@ class ClientConnection:
 
     def deliver(self, text: str) -> None:
         """Queue one encoded frame for the client without waiting; the broker's fan-out entry."""
-        if self._finished or self._dropped:
+        if self._finished or self._close_with is not None:
             return
         pending = self._pending
         if pending is None:
@@ -182,6 +192,35 @@ class ClientConnection:
         self._serving = _serving.set(self)
         if self._pending:
             self._sender = asyncio.create_task(self._send_pending())
+        self._arm_expiry()
+
+    def reauthenticate(self, user: User, token: str) -> None:
+        """Carry on under a new token for the same user (the in-band refresh).
+
+        The session then ends when the new token expires instead of the old one.
+        """
+        if user.id != self.user.id:
+            raise ValueError("a refreshed token must be for the same user")
+        self.user = user
+        self.token = token
+        if self._active:
+            self._arm_expiry()
+
+    def _arm_expiry(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        expires_at = self.user.expires_at
+        if expires_at is not None:
+            loop = asyncio.get_running_loop()
+            # The token's clock is the wall clock; the loop's is monotonic.
+            delay = expires_at - time.time()
+            self._expiry = loop.call_at(loop.time() + delay, self._expire)
+
+    def _expire(self) -> None:
+        self._expiry = None
+        logger.info("closing the session of user %s: %s", self.user.id, TOKEN_EXPIRED)
+        self._end(POLICY_VIOLATION, TOKEN_EXPIRED)
 
     async def __aexit__(
         self,
@@ -189,15 +228,21 @@ class ClientConnection:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool:
-        """End the session: stop the sender, and close with 1013 if the client fell behind."""
+        """End the session: stop the sender, and close as `_end` asked, if it did.
+
+        (1013 when the client fell behind, 1008 when its token expired.)
+        """
         session = self._session
-        # Only the cancellation `_drop` asked for ends here; any other propagates.
+        # Only the cancellation `_end` asked for ends here; any other propagates.
         swallow = (
             exc_type is asyncio.CancelledError
-            and self._dropped
+            and self._close_with is not None
             and session is not None
             and session.uncancel() == 0
         )
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
         if self._serving is not None:
             _serving.reset(self._serving)
             self._serving = None
@@ -208,8 +253,8 @@ class ClientConnection:
             self._sender.cancel()
             with suppress(asyncio.CancelledError):
                 await self._sender
-        if self._dropped and (exc_type is None or swallow):
-            await self._close_socket(TRY_AGAIN_LATER, "client too slow: send queue full")
+        if self._close_with is not None and (exc_type is None or swallow):
+            await self._close_socket(*self._close_with)
         return swallow
 
     def cancel_session(self) -> None:
@@ -226,6 +271,13 @@ class ClientConnection:
             self.user.id,
             self._max_pending,
         )
+        self._end(TRY_AGAIN_LATER, "client too slow: send queue full")
+
+    def _end(self, code: int, reason: str) -> None:
+        """Stop sending and cancel the session; it closes with `code` once it has ended."""
+        if self._close_with is not None:
+            return
+        self._close_with = (code, reason)
         if self._sender is not None:
             self._sender.cancel()
         if self._session is not None:

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from .close_codes import POLICY_VIOLATION, TRY_AGAIN_LATER, checked_close_code
 from .logs import reset_request_id, set_request_id
@@ -19,6 +20,10 @@ logger = logging.getLogger(__name__)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 REQUEST_ID_HEADER = "X-Request-ID"
+
+# Scope keys: the guard that counts this WebSocket, and whether it moved to the anonymous pool.
+GUARD_SCOPE_KEY = f"{__package__}.guard"
+ANONYMOUS_SCOPE_KEY = f"{__package__}.anonymous"
 
 
 class RequestIdMiddleware:
@@ -55,6 +60,8 @@ class WebSocketGuardMiddleware:
     Starlette's CORSMiddleware ignores WebSocket scopes, so a page on any site could
     otherwise open a socket with the visitor's credentials (cross-site WebSocket
     hijacking). Uvicorn's ``--limit-concurrency`` does not count WebSockets either.
+    An endpoint open to clients without a token moves its socket to a pool of its own
+    (`admit_anonymous`), so they can never take the slots of those with one.
     """
 
     def __init__(
@@ -64,12 +71,15 @@ class WebSocketGuardMiddleware:
         allowed_origins: Iterable[str],
         allow_localhost: bool,
         max_connections: int,
+        max_anonymous: int = 0,
     ) -> None:
         self.app = app
         self.allowed_origins = frozenset(origin.rstrip("/") for origin in allowed_origins)
         self.allow_localhost = allow_localhost
         self.max_connections = max_connections
+        self.max_anonymous = max_anonymous
         self.open_connections = 0
+        self.open_anonymous = 0
 
     def origin_allowed(self, origin: str | None) -> bool:
         """No Origin (non-browser clients) or a listed one; any localhost page in debug."""
@@ -103,7 +113,36 @@ class WebSocketGuardMiddleware:
             )
             return
         self.open_connections += 1
+        scope[GUARD_SCOPE_KEY] = self
         try:
             await self.app(scope, receive, send)
         finally:
-            self.open_connections -= 1
+            if scope.get(ANONYMOUS_SCOPE_KEY):
+                self.open_anonymous -= 1
+            else:
+                self.open_connections -= 1
+
+
+async def admit_anonymous(websocket: WebSocket) -> bool:
+    """Move this socket from MAX_CONNECTIONS to the ANONYMOUS_MAX_CONNECTIONS pool.
+
+    Every endpoint that serves clients without a token starts with this call, so the
+    limit follows the endpoint whatever path it is mounted at. Returns False after
+    refusing the socket (1013 when the pool is full, 1008 when it is off).
+    """
+    guard: WebSocketGuardMiddleware | None = websocket.scope.get(GUARD_SCOPE_KEY)
+    if guard is None:  # an app built without the guard: nothing to count against
+        return True
+    if not guard.max_anonymous:
+        code, reason = POLICY_VIOLATION, "anonymous access is off"
+    elif guard.open_anonymous >= guard.max_anonymous:
+        logger.warning("anonymous WebSocket refused: %d open", guard.open_anonymous)
+        code, reason = TRY_AGAIN_LATER, "server at capacity"
+    else:
+        guard.open_connections -= 1
+        guard.open_anonymous += 1
+        websocket.scope[ANONYMOUS_SCOPE_KEY] = True
+        return True
+    await websocket.accept()
+    await websocket.close(code=checked_close_code(code), reason=reason)
+    return False

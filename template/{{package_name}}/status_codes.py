@@ -12,6 +12,12 @@ MISSING_TYPE_40004 = 40004
 UNKNOWN_TYPE_40005 = 40005
 INVALID_PAYLOAD_40006 = 40006
 BINARY_NOT_SUPPORTED_40007 = 40007
+# Valid JSON the service does not take: nested deeper than MAX_JSON_DEPTH, or an integer
+# outside the 64-bit range (it would lose precision).
+UNSUPPORTED_JSON_40008 = 40008
+# A ``refresh`` whose token is invalid, expired or for another user; the session goes on
+# under the old token (and ends when that one expires).
+REFRESH_REFUSED_40009 = 40009
 RATE_LIMITED_42901 = 42901
 # Rooms (handlers/rooms.py) use 4001x / 5001x.
 NOT_IN_ROOM_40010 = 40010

@@ -4,6 +4,7 @@ from .authorizers import Authorizer, StaticTokenAuthorizer, build_authorizers
 from .dependency import (
     CHAT_SUBPROTOCOL,
     AuthResult,
+    authorizer_for,
     chosen_subprotocol,
     request_token,
     websocket_authentication,
@@ -18,6 +19,7 @@ __all__ = [
     "Authorizer",
     "StaticTokenAuthorizer",
     "User",
+    "authorizer_for",
     "build_authorizers",
     "chosen_subprotocol",
     "request_token",

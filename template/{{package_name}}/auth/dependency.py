@@ -31,6 +31,13 @@ def request_token(ws: WebSocket) -> str | None:
     return None
 
 
+def authorizer_for(ws: WebSocket) -> Authorizer | None:
+    """The authorizer of the ``service`` the client asked for (default: this service)."""
+    service = ws.query_params.get("service", ws.app.state.settings.SERVICE_NAME)
+    authorizers: dict[str, Authorizer] = ws.app.state.authorizers
+    return authorizers.get(service)
+
+
 def chosen_subprotocol(ws: WebSocket) -> str | None:
     """The subprotocol to accept with: ours if the client offered it (never the bearer one)."""
     return CHAT_SUBPROTOCOL if CHAT_SUBPROTOCOL in ws.scope.get("subprotocols", ()) else None
@@ -45,10 +52,8 @@ async def websocket_authentication(ws: WebSocket) -> tuple[User | None, str | No
     endpoint decides how to tell the client. Also gives the connection its request id.
     """
     token = request_token(ws)
-    service = ws.query_params.get("service", ws.app.state.settings.SERVICE_NAME)
     set_request_id(str(uuid4()))
-    authorizers: dict[str, Authorizer] = ws.app.state.authorizers
-    authorizer = authorizers.get(service)
+    authorizer = authorizer_for(ws)
 
     if not authorizer:
         return None, UNSUPPORTED_SERVICE

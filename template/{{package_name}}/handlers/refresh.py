@@ -1,0 +1,62 @@
+"""``{"type": "refresh", "token": T}`` → ``{"type": "refreshed", "expires_at": <Unix time>}``.
+
+A session lives as long as its token: when the token expires (a JWT's ``exp``), the
+session is closed with 1008 "token expired". A client that wants to stay connected sends
+a new token for the same user before then; the session carries on under it. A refused
+refresh gets a 40009 error frame and changes nothing.
+"""
+
+from typing import Literal
+
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from ..auth import AuthError, authorizer_for
+from ..auth.dependency import INVALID_TOKEN
+from ..status_codes import REFRESH_REFUSED_40009
+from .base import Message, MsgHandler
+from .factory import MsgHandlerFactory
+
+OTHER_USER = "the token is for another user"
+
+
+class RefreshMessage(Message):
+    """A new token for the user of this session."""
+
+    token: str = Field(min_length=1, examples=["<a new token>"])
+
+
+class RefreshedReply(TypedDict):
+    """The session now ends when the new token expires (null: never)."""
+
+    type: Literal["refreshed"]
+    expires_at: float | None
+
+
+@MsgHandlerFactory.register
+class RefreshHandler(MsgHandler[RefreshMessage]):
+    """Moves the session to a new token for the same user, before the old one expires."""
+
+    type = "refresh"
+    message_model = RefreshMessage
+    reply_model = RefreshedReply
+
+    async def handle(self, message: RefreshMessage) -> None:
+        """Check the token as at connect time, then carry on under it."""
+        authorizer = authorizer_for(self.ws.websocket)
+        try:
+            user = await authorizer.check_auth(message.token) if authorizer else None
+        except AuthError as exc:
+            await self._refuse(str(exc))
+            return
+        if user is None:
+            await self._refuse(INVALID_TOKEN)
+        elif user.id != self.ws.user.id:
+            await self._refuse(OTHER_USER)
+        else:
+            self.ws.reauthenticate(user, message.token)
+            reply: RefreshedReply = {"type": "refreshed", "expires_at": user.expires_at}
+            await self.reply(reply)
+
+    async def _refuse(self, reason: str) -> None:
+        await self.ws.send_error(REFRESH_REFUSED_40009, f"token refresh refused: {reason}")
