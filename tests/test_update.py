@@ -316,6 +316,8 @@ def test_check_exit_codes_and_json(project: Path, template_v1: Path) -> None:
         "current": "v1",
         "latest": "v2",
         "update_available": True,
+        "leftovers": [],
+        "removed_edited": [],
     }
     assert invoke("update", project, "--check")[0] == 1
     assert invoke("update", project)[0] == 0
