@@ -270,8 +270,12 @@ def test_pretend_lists_what_would_change_and_writes_nothing(
 
 
 def test_updating_to_the_version_already_there_says_so(project: Path, template_v1: Path) -> None:
-    change_template(template_v1, "v2")
     before = tree(project)
+    git(template_v1, "tag", "-a", "-m", "release", "v1-annotated", "v1")
+    for same in ("main", "v1-annotated"):  # other names for the project's commit
+        exit_code, stdout, _ = invoke("update", project, "--vcs-ref", same)
+        assert (exit_code, f"Already at v1: {project}" in stdout) == (0, True), stdout
+    change_template(template_v1, "v2")
     exit_code, stdout, _ = invoke("update", project, "--vcs-ref", "v1")
     assert exit_code == 0
     assert f"Already at v1: {project} is at the version asked for" in stdout
@@ -332,11 +336,13 @@ def test_check_and_update_honour_a_git_rewrite_rule_alike(
     assert answers_of(project)["_src_path"] == DEFAULT_TEMPLATE_URL
 
 
-def test_without_a_rule_both_use_the_history_fastgen_carries(
+def test_a_prefix_rule_leaves_both_on_the_history_fastgen_carries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project, _ = default_project_with_newer_fastgen(tmp_path, monkeypatch)
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    config = tmp_path / "gitconfig"  # e.g. "all of GitHub over SSH": shorter than fastgen's
+    config.write_text(f'[url "{tmp_path}/nowhere/"]\n\tinsteadOf = https://github.com/\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")
     shown = f"{DEFAULT_TEMPLATE_URL} (carried by fastgen, offline)"
     exit_code, stdout, _ = invoke("check", project)

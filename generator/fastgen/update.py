@@ -270,7 +270,18 @@ def _already_at(current: str | None, target: str, refs: dict[str, str], explicit
     if current is None:
         return False
     # Equal names, or two names (a tag and a branch) for one commit.
-    return target == current or (target in refs and refs.get(target) == refs.get(current))
+    if target == current:
+        return True
+    commit = _commit_of(target, refs)
+    return commit is not None and commit == _commit_of(current, refs)
+
+
+def _commit_of(name: str, refs: dict[str, str]) -> str | None:
+    """The commit a tag or branch name points to (an annotated tag peeled), if listed."""
+    for full in (f"refs/tags/{name}", f"refs/heads/{name}", name):
+        if full in refs:
+            return refs[full]
+    return None
 
 
 def _apply(
