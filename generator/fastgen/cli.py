@@ -382,16 +382,17 @@ def _print_update(result: "UpdateResult", asked_for: str | None) -> None:
         if result.from_version == result.to_version
         else f"from {result.from_version} to {result.to_version}"
     )
-    count = f"{len(result.changes)} file(s)"
+    # Not "changed": a kept file (removed by the template, edited here) is listed unchanged.
+    count = f"{len(result.changes)} file(s) listed"
     if result.pretend:
         console.print(
-            f"Would update {dest} {versions} ({count} would change; --pretend: nothing "
-            f"written; source: {source})",
+            f"Would update {dest} {versions} ({count}; --pretend: nothing written; "
+            f"source: {source})",
             highlight=False,
         )
     else:
         console.print(
-            f"[bold green]Updated[/] {dest} {versions} ({count} changed; source: {source})",
+            f"[bold green]Updated[/] {dest} {versions} ({count}; source: {source})",
             highlight=False,
         )
     colours = {"A": "green", "M": "cyan", "D": "yellow", "C": "red"}
