@@ -14,7 +14,7 @@ import pytest
 
 from fastgen.changes import REMOVED_EDITED
 from fastgen.generate import new_project
-from fastgen.leftovers import FIND_MARKERS, FIND_REJ
+from fastgen.leftovers import FIND_MARKERS, FIND_REJ, find_leftovers
 from fastgen.template_repo import DEFAULT_TEMPLATE_URL, expand_url
 from fastgen.update import check_project, update_project
 from tests.conftest import REPO_ROOT, git, make_template_repo
@@ -392,3 +392,35 @@ def test_plain_copier_offline_fails_and_the_readme_route_works(
     assert answers_of(project)["_commit"] == "v0.2.0"
     assert answers_of(project)["_src_path"] == DEFAULT_TEMPLATE_URL
     assert (project / PKG / "template_v2.py").read_text(encoding="utf-8") == NEW_MODULE
+
+
+def test_a_quoted_marker_is_no_conflict(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "notes.md").write_text("Find them with:\n<<<<<<< before updating\n", "utf-8")
+    (tmp_path / "merged.py").write_text("<<<<<<< ours\nA = 1\n=======\nA = 2\n>>>>>>> x\n")
+    (tmp_path / "ignored").mkdir()
+    (tmp_path / ".gitignore").write_text("ignored/\n", "utf-8")
+    (tmp_path / "ignored" / "old.rej").write_text("-x\n", "utf-8")
+    assert find_leftovers(tmp_path) == ["ignored/old.rej", "merged.py"]
+
+
+def test_a_project_in_a_subfolder_of_a_repository(tmp_path: Path, template_v1: Path) -> None:
+    """Monorepos: the project's paths are reported relative to the project, in both modes."""
+    repo = tmp_path / "monorepo"
+    dest = new_project(repo / "services" / PKG, service="chat-dev", src=str(template_v1)).dest
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "generated")
+    make_v2_with_every_kind_of_change(dest, template_v1)
+    expected = {
+        f"{PKG}/template_v2.py": "A",
+        ".copier-answers.yml": "M",
+        "README.md": "M",
+        ".pre-commit-config.yaml": "D",
+        ".dockerignore": "C",
+    }
+    before = tree(repo)
+    pretended = update_project(dest, pretend=True)
+    assert {change.path: change.kind for change in pretended.changes} == expected
+    assert tree(repo) == before
+    result = update_project(dest)
+    assert {change.path: change.kind for change in result.changes} == expected
