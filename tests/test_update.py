@@ -126,13 +126,18 @@ def template_v1(tmp_path: Path) -> Path:
     return make_template_repo(tmp_path / "template", tag="v1")
 
 
-@pytest.fixture
-def project(tmp_path: Path, template_v1: Path) -> Path:
-    """A project generated at template v1, committed in its own git repository."""
-    dest = new_project(tmp_path / PKG, service="chat-dev", src=str(template_v1)).dest
+def generated_project(dest: Path, template: Path) -> Path:
+    """A project generated from `template`'s newest tag, committed in its own git repository."""
+    dest = new_project(dest, service="chat-dev", src=str(template)).dest
     git(dest, "init", "-q", "-b", "main")
     commit_all(dest, "generated")
     return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path, template_v1: Path) -> Path:
+    """A project generated at template v1, committed in its own git repository."""
+    return generated_project(tmp_path / PKG, template_v1)
 
 
 # --- the full round trip, via fastgen and via plain copier --------------------------------
@@ -316,6 +321,8 @@ def test_check_exit_codes_and_json(project: Path, template_v1: Path) -> None:
         "current": "v1",
         "latest": "v2",
         "update_available": True,
+        "leftovers": [],
+        "removed_edited": [],
     }
     assert invoke("update", project, "--check")[0] == 1
     assert invoke("update", project)[0] == 0

@@ -9,13 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from . import __version__
 from .errors import FastgenError
 from .exit_codes import ExitCode, help_text
+
+if TYPE_CHECKING:
+    from .update import UpdateResult
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -291,10 +294,17 @@ def update(
     ] = None,
     conflict: Annotated[
         ConflictStyle,
-        typer.Option(help="Conflicts as inline <<<<<<< markers or as .rej files."),
+        typer.Option(
+            help="Conflicts as inline <<<<<<< markers, or rej: the template's lines go in "
+            "the file and yours in FILE.rej."
+        ),
     ] = ConflictStyle.inline,
     pretend: Annotated[
-        bool, typer.Option("--pretend/--no-pretend", help="Show what would happen; write nothing.")
+        bool,
+        typer.Option(
+            "--pretend/--no-pretend",
+            help="List what would change (the update runs in a throwaway clone); write nothing.",
+        ),
     ] = False,
     data: Annotated[
         list[str] | None,
@@ -335,36 +345,69 @@ def update(
                 "pretend": result.pretend,
                 "changed": result.changed,
                 "conflicts": result.conflicts,
+                "changes": [change.as_dict() for change in result.changes],
             }
         )
-    elif result.up_to_date:
+    else:
+        _print_update(result, asked_for=vcs_ref)
+    if result.conflicts and not result.pretend:
+        from .changes import conflict_hint
+
+        conflicts = [change for change in result.changes if change.kind == "C"]
+        fail(
+            f"{len(conflicts)} file(s) with conflicts: {', '.join(result.conflicts)}; "
+            + conflict_hint(conflicts),
+            ExitCode.ACTION_NEEDED,
+        )
+
+
+def _print_update(result: "UpdateResult", asked_for: str | None) -> None:
+    """The human-readable report of `fastgen update`: versions, source, every change."""
+    dest, source = result.dest, result.source
+    if result.up_to_date and asked_for is not None:
         console.print(
-            f"Already up to date: {result.dest} is at {result.from_version} "
-            f"(newest in {result.source})",
+            f"Already at {result.from_version}: {dest} is at the version asked for; "
+            f"nothing to update (source: {source})",
             highlight=False,
         )
-    elif result.pretend:
+        return
+    if result.up_to_date:
         console.print(
-            f"Would update {result.dest} from {result.from_version} to {result.to_version} "
-            "(--pretend: nothing written)",
+            f"Already up to date: {dest} is at {result.from_version} (newest in {source})",
+            highlight=False,
+        )
+        return
+    versions = (
+        f"at {result.from_version} with new answers"
+        if result.from_version == result.to_version
+        else f"from {result.from_version} to {result.to_version}"
+    )
+    # Not "changed": a kept file (removed by the template, edited here) is listed unchanged.
+    count = f"{len(result.changes)} file(s) listed"
+    if result.pretend:
+        console.print(
+            f"Would update {dest} {versions} ({count}; --pretend: nothing written; "
+            f"source: {source})",
             highlight=False,
         )
     else:
         console.print(
-            f"[bold green]Updated[/] {result.dest} from {result.from_version} to "
-            f"{result.to_version} ({len(result.changed)} file(s) changed)",
+            f"[bold green]Updated[/] {dest} {versions} ({count}; source: {source})",
             highlight=False,
         )
-        for path in result.changed:
-            mark = "[red]C[/]" if path in result.conflicts else "[cyan]M[/]"
-            console.print(f"  {mark} {escape(path)}", highlight=False)
-    if result.conflicts:
-        fail(
-            f"{len(result.conflicts)} file(s) with conflicts: {', '.join(result.conflicts)}; "
-            "resolve them (find markers with: grep -rn '^<<<<<<< ' .), then commit",
-            ExitCode.ACTION_NEEDED,
+    colours = {"A": "green", "M": "cyan", "D": "yellow", "C": "red"}
+    for change in result.changes:
+        note = f"  ({escape(change.note)})" if change.note else ""
+        console.print(
+            f"  [{colours[change.kind]}]{change.kind}[/] {escape(change.path)}{note}",
+            highlight=False,
         )
-    if not result.up_to_date and not result.pretend and not json_output:
+    if result.pretend and result.conflicts:
+        console.print(
+            f"The update would leave {len(result.conflicts)} conflict(s) to resolve.",
+            highlight=False,
+        )
+    elif not result.pretend and not result.conflicts:
         console.print("Review with `git diff`, run your tests, then commit.", highlight=False)
 
 
@@ -393,11 +436,32 @@ def _check(dest: Path, src: str | None, json_output: bool) -> None:
         )
     else:
         console.print(
-            f"Up to date: {result.dest} is at {result.current} (newest: {result.latest})",
+            f"Up to date: {result.dest} is at {result.current} "
+            f"(newest: {result.latest}, in {result.source})",
             highlight=False,
         )
-    if result.update_available:
+    if not json_output:
+        _print_leftovers(result.leftovers, result.removed_edited)
+    if result.action_needed:
         raise typer.Exit(ExitCode.ACTION_NEEDED)
+
+
+def _print_leftovers(leftovers: list[str], removed_edited: list[str]) -> None:
+    """`fastgen check`'s lines for what an earlier update left to resolve."""
+    from .leftovers import resolve_hint
+
+    if leftovers:
+        console.print(
+            f"Unresolved conflicts from an update: {escape(', '.join(leftovers))}; "
+            f"{escape(resolve_hint(leftovers))}",
+            highlight=False,
+        )
+    for path in removed_edited:
+        console.print(
+            f"Removed by the template, edited here: {escape(path)} was deleted by the "
+            f"update; keep yours with: git restore --source=HEAD -- {escape(path)}",
+            highlight=False,
+        )
 
 
 add_app = typer.Typer(

@@ -62,6 +62,19 @@ def expand_url(src: str) -> str:
     return Path(url).expanduser().as_posix()
 
 
+def effective_url(url: str) -> str:
+    """The URL git really fetches for `url`, after every ``url.<base>.insteadOf`` rule.
+
+    The rules are the user's (system and global config) and any `redirected` adds. Git is
+    asked from an empty folder, as Copier's clone runs: no repository's own config applies.
+    On equally long matches git takes the rule configured first, so a user's rule for the
+    exact URL beats fastgen's; the caller learns which one won from the answer.
+    """
+    with tempfile.TemporaryDirectory(prefix="fastgen-url-") as neutral:
+        answer = git("ls-remote", "--get-url", "--", url, cwd=Path(neutral), check=False)
+    return answer.strip() or url
+
+
 FASTGEN_IDENTITY = ("-c", "user.name=fastgen", "-c", "user.email=fastgen@localhost")
 
 

@@ -1,66 +1,65 @@
 """``fastgen update`` and ``fastgen check``: move a generated project to a newer template version.
 
 Copier's three-way merge does the work (``copier.run_update``); this module makes sure it
-runs only on a project it can update (answers file, git, clean tree, known version), serves
-the recorded template source offline when this fastgen carries it, and reports what changed
-and which files hold conflicts, which Copier itself does not signal.
+runs only on a project it can update (answers file, git, clean tree, no leftover conflicts,
+known version), reads the template from where git really reads it (see `update_source`),
+keeps the files the template removed but the user edited, and reports every change and
+conflict, which Copier itself does not signal.
 """
 
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .changes import Change, deleted_files, removed_edits, restore, update_changes
 from .data import parse_data
 from .errors import UsageError
-from .generate import ANSWERS_FILE, _read_answers, is_remote, run_copier
+from .generate import ANSWERS_FILE, run_copier
+from .leftovers import CONFLICT_MARKER, find_leftovers, in_git, resolve_hint
+from .project import Project, load_project
 from .refs import list_refs, require_ref, tags
-from .template_repo import (
-    canonical_url,
-    expand_url,
-    git,
-    packaged_template,
-    redirected,
-)
+from .template_repo import git
+from .update_source import TemplateSource, resolve_source
 from .versions import is_downgrade, is_newer, latest_tag
 
+__all__ = [
+    "CONFLICT_MARKER",
+    "CheckResult",
+    "Project",
+    "UpdateResult",
+    "check_project",
+    "load_project",
+    "update_project",
+]
+
 Conflict = Literal["inline", "rej"]
-CONFLICT_MARKER = "<<<<<<< before updating"
-
-
-@dataclass(frozen=True)
-class Project:
-    """A generated project, as its answers file describes it."""
-
-    dest: Path
-    answers: dict[str, Any]
-
-    @property
-    def src_path(self) -> str:
-        """The template source recorded at generation or the last update."""
-        return str(self.answers.get("_src_path", ""))
-
-    @property
-    def commit(self) -> str | None:
-        """The template version (tag, or commit) the project is at."""
-        commit = self.answers.get("_commit")
-        return str(commit) if commit else None
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Whether a newer template version exists for a project."""
+    """Whether a newer template version exists, and what an earlier update left to resolve."""
 
     dest: Path
     source: str
     current: str | None
     latest: str | None
+    leftovers: list[str] = field(default_factory=list)
+    """Files with conflict markers, and ``.rej`` files."""
+    removed_edited: list[str] = field(default_factory=list)
+    """Edited files an uncommitted update (plain ``copier update``) deleted."""
 
     @property
     def update_available(self) -> bool:
         """True when `latest` is a higher version than `current`."""
         return is_newer(self.latest, self.current)
+
+    @property
+    def action_needed(self) -> bool:
+        """True when there is a newer version or something left to resolve."""
+        return self.update_available or bool(self.leftovers or self.removed_edited)
 
     def as_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data (``fastgen check --json``)."""
@@ -70,6 +69,8 @@ class CheckResult:
             "current": self.current,
             "latest": self.latest,
             "update_available": self.update_available,
+            "leftovers": self.leftovers,
+            "removed_edited": self.removed_edited,
         }
 
 
@@ -81,36 +82,33 @@ class UpdateResult:
     source: str
     from_version: str | None
     to_version: str | None
-    changed: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     up_to_date: bool = False
+    """Nothing to do: the project is already at the version asked for (or the newest)."""
     pretend: bool = False
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def changed(self) -> list[str]:
+        """Every file the update changed (or would change)."""
+        return [change.path for change in self.changes]
 
-def load_project(dest: Path) -> Project:
-    """Read a generated project's answers.
-
-    Raises:
-        UsageError: `dest` is not a folder or has no Copier answers file.
-    """
-    dest = dest.expanduser().resolve()
-    if not dest.is_dir():
-        raise UsageError(f"{dest} is not a folder")
-    answers_path = dest / ANSWERS_FILE
-    if not answers_path.is_file():
-        raise UsageError(f"{dest} is not a generated project: it has no {ANSWERS_FILE}")
-    answers = _read_answers(answers_path)
-    if not answers.get("_src_path"):
-        raise UsageError(f"{answers_path} records no _src_path: nothing to update from")
-    return Project(dest=dest, answers=answers)
+    @property
+    def conflicts(self) -> list[str]:
+        """The files left to resolve: markers, ``.rej`` files, removed-but-edited files."""
+        return [change.path for change in self.changes if change.kind == "C"]
 
 
-def _require_clean_git(project: Project) -> None:
-    if git("rev-parse", "--show-toplevel", cwd=project.dest, check=False).strip() == "":
+def _require_updatable(project: Project) -> None:
+    if not in_git(project.dest):
         raise UsageError(
             f"{project.dest} is not a git repository; run `git init && git add -A && "
             "git commit -m init` first (updates merge through git)"
+        )
+    if leftovers := find_leftovers(project.dest):
+        raise UsageError(
+            f"{project.dest} has unresolved conflicts from an earlier update: "
+            f"{', '.join(leftovers)}; {resolve_hint(leftovers)}, before updating again"
         )
     if git("status", "--porcelain", "--", ".", cwd=project.dest).strip():
         raise UsageError(f"{project.dest} has uncommitted changes; commit or stash them first")
@@ -121,50 +119,9 @@ def _require_clean_git(project: Project) -> None:
         )
 
 
-@contextmanager
-def template_access(project: Project, src: str | None) -> Iterator[tuple[str, str, list[str]]]:
-    """Make the project's recorded template source readable by git for the block.
-
-    * `src` given: the recorded URL is redirected to `src` (answers keep the recorded URL).
-    * the recorded URL is fastgen's canonical one: served from the template history this
-      fastgen carries, offline.
-    * otherwise: the recorded source, as it is.
-
-    Yields:
-        The URL git reads the versions from, a description of it for messages, and notes.
-
-    Raises:
-        UsageError: the project's version is not in the template history fastgen carries.
-    """
-    recorded = expand_url(project.src_path)
-    if src is not None:
-        target = src if is_remote(src) else str(Path(src).expanduser().resolve())
-        if not is_remote(src) and not Path(target).exists():
-            raise UsageError(f"--src {src}: no such folder")
-        target_url = expand_url(target)
-        if target_url == recorded:
-            yield recorded, project.src_path, []
-            return
-        with redirected({recorded: target_url}):
-            yield target_url, target, []
-        return
-    if recorded != expand_url(canonical_url()):
-        yield recorded, project.src_path, []
-        return
-    with packaged_template() as (url, history):
-        commit = project.commit or ""
-        if not git(
-            "rev-parse", "-q", "--verify", f"{commit}^{{commit}}", cwd=history.repo, check=False
-        ):
-            raise UsageError(
-                f"{project.dest} is at template {commit}, which this fastgen does not carry "
-                f"(it has up to {history.tag}); upgrade fastgen or pass --src {url}"
-            )
-        yield str(history.repo), f"{url} (carried by fastgen, offline)", list(history.notes)
-
-
 def check_project(dest: Path, *, src: str | None = None) -> CheckResult:
-    """Tell whether a newer template version than the project's exists.
+    """Tell whether a newer template version than the project's exists, and report what an
+    earlier update (fastgen's, or a plain ``copier update``) left to resolve.
 
     Args:
         dest: the generated project.
@@ -175,9 +132,62 @@ def check_project(dest: Path, *, src: str | None = None) -> CheckResult:
         FastgenError: the template's versions cannot be read.
     """
     project = load_project(dest)
-    with template_access(project, src) as (url, shown, _):
-        latest = latest_tag(tags(list_refs(url)))
-    return CheckResult(dest=project.dest, source=shown, current=project.commit, latest=latest)
+    with resolve_source(project, src) as source:
+        latest = latest_tag(tags(list_refs(source.url)))
+        removed = _removed_by_uncommitted_update(project, source)
+    return CheckResult(
+        dest=project.dest,
+        source=source.shown,
+        current=project.commit,
+        latest=latest,
+        leftovers=find_leftovers(project.dest),
+        removed_edited=removed,
+    )
+
+
+def _removed_by_uncommitted_update(project: Project, source: TemplateSource) -> list[str]:
+    """Edited files deleted by an update that is not committed yet (a plain ``copier update``).
+
+    The committed answers give the version before the update; its rendering tells which of
+    the deleted files the user had edited.
+    """
+    import yaml
+
+    if not in_git(project.dest):
+        return []
+    committed = git("show", f"HEAD:./{ANSWERS_FILE}", cwd=project.dest, check=False)
+    before = yaml.safe_load(committed) if committed else None
+    if not isinstance(before, dict) or not before.get("_commit"):
+        return []
+    previous = Project(dest=project.dest, answers=before)
+    if previous.commit == project.commit:
+        return []
+    deleted = deleted_files(project.dest)
+    if not deleted:
+        return []
+    with rendered(previous, source) as old:
+        return removed_edits(project.dest, deleted, old)
+
+
+@contextmanager
+def rendered(project: Project, source: TemplateSource) -> Iterator[Path]:
+    """The project's template version rendered with its answers, in a throwaway folder.
+
+    It is what Copier itself renders as the "old" side of an update's three-way merge.
+    """
+    import copier
+
+    with tempfile.TemporaryDirectory(prefix="fastgen-old-") as workdir:
+        out = Path(workdir) / project.dest.name
+        run_copier(
+            copier.run_copy,
+            source.url,
+            out,
+            data=project.questions_answered,
+            vcs_ref=project.commit,
+            defaults=True,
+        )
+        yield out
 
 
 def update_project(
@@ -191,62 +201,131 @@ def update_project(
 ) -> UpdateResult:
     """Update a generated project to the newest (or the given) template version.
 
+    A file the new version removes is deleted, unless the user edited it: then it is kept
+    and reported as a conflict.
+
     Args:
-        dest: the generated project: a git repository with no uncommitted changes.
+        dest: the generated project: a git repository with no uncommitted changes and no
+            unresolved conflicts.
         src: another copy of the template repository (a local clone, a fork) to read the
             versions from for this update; ``.copier-answers.yml`` keeps the recorded source.
         vcs_ref: the template version (tag, branch, commit) to update to; default: the newest.
         conflict: ``inline`` conflict markers, or ``rej`` files beside the conflicted files.
-        pretend: compute everything, write nothing.
+        pretend: run the update in a throwaway clone of the project and report what it
+            changed; the project itself is not touched.
         data: answers to change or add, as ``KEY=VALUE``.
 
     Raises:
-        UsageError: not a project, not git, uncommitted changes, unknown `vcs_ref`, bad data.
+        UsageError: not a project, not git, uncommitted changes, leftover conflicts, unknown
+            `vcs_ref`, a downgrade, bad data.
         FastgenError: the template could not be read or rendered.
     """
-    import copier  # deferred: `fastgen --help` must stay instant
-
     project = load_project(dest)
-    _require_clean_git(project)
-    with template_access(project, src) as (url, shown, notes):
-        refs = list_refs(url) if vcs_ref is None else require_ref(url, vcs_ref, shown)
+    _require_updatable(project)
+    with resolve_source(project, src) as source:
+        notes = list(source.notes)
+        refs = (
+            list_refs(source.url)
+            if vcs_ref is None
+            else require_ref(source.url, vcs_ref, source.shown)
+        )
         if vcs_ref is not None and is_downgrade(project.commit, vcs_ref):
             raise UsageError(
                 f"--vcs-ref {vcs_ref} is older than the project's template {project.commit}: "
                 "downgrades are not supported"
             )
         target = vcs_ref or latest_tag(tags(refs)) or "HEAD"
-        if vcs_ref is None and not data and not is_newer(target, project.commit):
+        if not data and _already_at(project.commit, target, refs, explicit=vcs_ref is not None):
             return UpdateResult(
                 dest=project.dest,
-                source=shown,
+                source=source.shown,
                 from_version=project.commit,
                 to_version=project.commit,
                 up_to_date=True,
+                pretend=pretend,
                 notes=notes,
             )
-        answers = parse_data(data, _questions_at(url, target))
-        notes += run_copier(
-            copier.run_update,
-            project.dest,
-            data=answers,
-            vcs_ref=target,
-            defaults=True,
-            overwrite=True,
-            conflict=conflict,
-            pretend=pretend,
-        )
-    after = load_project(project.dest)
+        answers = parse_data(data, _questions_at(source.url, target))
+        if pretend:
+            with throwaway_clone(project.dest) as copy:
+                changes = _apply(load_project(copy), source, target, answers, conflict, notes)
+        else:
+            changes = _apply(project, source, target, answers, conflict, notes)
     return UpdateResult(
         dest=project.dest,
-        source=shown,
+        source=source.shown,
         from_version=project.commit,
-        to_version=target if pretend else after.commit,
-        changed=[] if pretend else changed_files(project.dest),
-        conflicts=[] if pretend else conflicted_files(project.dest),
+        to_version=target if pretend else load_project(project.dest).commit,
+        changes=changes,
         pretend=pretend,
         notes=notes,
     )
+
+
+def _already_at(current: str | None, target: str, refs: dict[str, str], explicit: bool) -> bool:
+    """Whether updating to `target` would be a no-op: the same version, or (when no version
+    was asked for) no newer one."""
+    if not explicit and not is_newer(target, current):
+        return True
+    if current is None:
+        return False
+    # Equal names, or two names (a tag and a branch) for one commit.
+    if target == current:
+        return True
+    commit = _commit_of(target, refs)
+    return commit is not None and commit == _commit_of(current, refs)
+
+
+def _commit_of(name: str, refs: dict[str, str]) -> str | None:
+    """The commit a tag or branch name points to (an annotated tag peeled), if listed."""
+    for full in (f"refs/tags/{name}", f"refs/heads/{name}", name):
+        if full in refs:
+            return refs[full]
+    return None
+
+
+def _apply(
+    project: Project,
+    source: TemplateSource,
+    target: str,
+    answers: dict[str, Any],
+    conflict: Conflict,
+    notes: list[str],
+) -> list[Change]:
+    """Run Copier's update in `project`, keep the removed-but-edited files, list the changes."""
+    import copier  # deferred: `fastgen --help` must stay instant
+
+    notes += run_copier(
+        copier.run_update,
+        project.dest,
+        data=answers,
+        vcs_ref=target,
+        defaults=True,
+        overwrite=True,
+        conflict=conflict,
+    )
+    kept: list[str] = []
+    # Copier deletes what the new version removed, edited or not: compare with the old side.
+    if deleted := deleted_files(project.dest):
+        with rendered(project, source) as old:
+            kept = removed_edits(project.dest, deleted, old)
+        restore(project.dest, kept)
+    return update_changes(project.dest, kept)
+
+
+@contextmanager
+def throwaway_clone(dest: Path) -> Iterator[Path]:
+    """A clone of the repository holding `dest`, in a temporary folder; yields the project in it.
+
+    The tree is clean (checked before), so the clone holds exactly the project's files. It
+    borrows the objects (``--shared``) and writes nothing into the original repository.
+    """
+    top = Path(git("rev-parse", "--show-toplevel", cwd=dest).strip())
+    prefix = git("rev-parse", "--show-prefix", cwd=dest).strip()
+    with tempfile.TemporaryDirectory(prefix="fastgen-pretend-") as workdir:
+        clone = Path(workdir) / top.name
+        git("clone", "-q", "--shared", "--", top, clone)
+        yield clone / prefix
 
 
 def _questions_at(url: str, ref: str) -> dict[str, Any] | None:
@@ -260,47 +339,3 @@ def _questions_at(url: str, ref: str) -> dict[str, Any] | None:
     if not isinstance(config, dict):
         return None
     return {name: spec for name, spec in config.items() if not name.startswith("_")}
-
-
-def _status(dest: Path, *extra: str) -> list[tuple[str, str]]:
-    """``git status`` entries under `dest`: (two-letter code, path relative to `dest`)."""
-    output = git(
-        "status", "--porcelain", "-z", "--untracked-files=all", *extra, "--", ".", cwd=dest
-    )
-    entries: list[tuple[str, str]] = []
-    fields = iter(output.split("\0"))
-    for entry in fields:
-        if not entry:
-            continue
-        code, path = entry[:2], entry[3:]
-        if code[0] in "RC":
-            next(fields, None)  # the rename's source path follows; the new path is what changed
-        entries.append((code, path))
-    prefix = git("rev-parse", "--show-prefix", cwd=dest).strip()
-    return [(code, path.removeprefix(prefix)) for code, path in entries]
-
-
-def changed_files(dest: Path) -> list[str]:
-    """Files the update changed: everything ``git status`` lists (the tree was clean before)."""
-    return sorted(path for _, path in _status(dest))
-
-
-def conflicted_files(dest: Path) -> list[str]:
-    """Files left with conflicts: unmerged in git, holding Copier's markers, or ``.rej`` files."""
-    conflicts = {
-        path
-        for code, path in _status(dest)
-        if "U" in code or code in ("AA", "DD") or _has_marker(dest / path)
-    }
-    # Without --exclude-standard, ignored .rej files are listed too.
-    conflicts.update(git("ls-files", "-z", "--others", "--", "*.rej", cwd=dest).split("\0"))
-    conflicts.discard("")
-    return sorted(conflicts)
-
-
-def _has_marker(path: Path) -> bool:
-    try:
-        with path.open("rb") as stream:
-            return any(line.rstrip() == CONFLICT_MARKER.encode() for line in stream)
-    except (IsADirectoryError, FileNotFoundError):
-        return False
