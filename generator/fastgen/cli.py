@@ -243,7 +243,7 @@ def new(
     commands = [f"cd {where}"]
     if vcs.next_command:
         commands.append(vcs.next_command)
-    commands += ["pip install -e '.[dev]'", "pytest", f"uvicorn {package_name}.main:app --reload"]
+    commands += ["pip install -e '.[dev]'", "pytest", f"python -m {package_name} --reload"]
     for command in commands:
         console.print(f"  [cyan]{escape(command)}[/]", highlight=False)
 
