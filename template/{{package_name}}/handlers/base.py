@@ -7,9 +7,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .. import metrics
 from ..auth import User
 from ..connections import ClientConnection, encode_frame
+from ..metrics import observe_handler
 from ..status_codes import INVALID_PAYLOAD_40006
 
 
@@ -79,12 +79,12 @@ class MsgHandler(BaseHandler, Generic[M]):
                     for error in exc.errors(include_url=False)
                 ],
             )
-            metrics.observe_handler(self.type, perf_counter() - started)
+            observe_handler(self.type, perf_counter() - started)
             return
         try:
             await self.handle(message)  # type: ignore[arg-type]
         finally:
-            metrics.observe_handler(self.type, perf_counter() - started)
+            observe_handler(self.type, perf_counter() - started)
 
     async def reply(self, frame: Mapping[str, Any] | BaseModel) -> None:
         """Send `frame` (usually a `reply_model` dict) to this handler's client."""

@@ -3,9 +3,9 @@
 from time import perf_counter
 from typing import Any, ClassVar, TypeVar
 
-from .. import metrics
 from ..auth import User
 from ..connections import ClientConnection
+from ..metrics import UNKNOWN_TYPE, observe_handler
 from ..status_codes import MISSING_TYPE_40004, UNKNOWN_TYPE_40005
 from .base import BaseHandler, MsgHandler
 
@@ -24,7 +24,7 @@ class ErrorReplyHandler(BaseHandler):
         """Send the error frame (counted as a message of type ``unknown``)."""
         started = perf_counter()
         await self.ws.send_error(self.status, self.message)
-        metrics.observe_handler(metrics.UNKNOWN_TYPE, perf_counter() - started)
+        observe_handler(UNKNOWN_TYPE, perf_counter() - started)
 
 
 class MsgHandlerFactory:
