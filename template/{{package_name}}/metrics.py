@@ -1,13 +1,14 @@
 """Prometheus metrics: the registry, the metric objects and the small `record` calls.
 
-Every figure carries the service's name as the ``service`` label (bound by `start`). Event
-counters (connections, refusals, error frames, closes, slow consumers) are prometheus-client
-children bound ahead of time, so an event costs one ``inc``. The per-message figures
-(messages by type, handler time) are kept as plain numbers (`Tally`) and added to the
-Prometheus metrics in one go by `flush`: at every scrape, and every `FLUSH_INTERVAL_SECONDS`
-when several processes share ``PROMETHEUS_MULTIPROC_DIR``. A prometheus-client ``observe``
-costs ~1 us per call in one process and ~4 us in multiprocess mode, which would show in the
-throughput of a service whose whole app layer takes ~8 us per message.
+Every figure carries the service's name as the ``service`` label (bound by `start`).
+Event counters (connections, refusals, error frames, closes, slow consumers) use
+prometheus-client children bound once and kept, so an event costs a dict lookup and one
+``inc``. The per-message figures (messages by type, handler time) are kept as plain
+numbers (`Tally`) and added to the Prometheus metrics in one go by `flush`: at every
+scrape, and every `FLUSH_INTERVAL_SECONDS` when several processes share
+``PROMETHEUS_MULTIPROC_DIR``. A prometheus-client ``observe`` costs ~1 us per call in one
+process and ~4 us in multiprocess mode, which would show in the throughput of a service
+whose whole app layer takes ~8 us per message.
 
 Several processes (``uvicorn --workers N``, gunicorn): set ``PROMETHEUS_MULTIPROC_DIR`` to
 an empty folder this user may write to, before the processes start. Each process then writes
@@ -275,6 +276,7 @@ def observe_handler(message_type: str, seconds: float) -> None:
     tally = _handler_tallies.get(message_type)
     if tally is None:
         tally = _handler_tallies[message_type] = Tally()
+    # `Tally.observe`, inlined: this runs for every message, and a call costs ~60 ns.
     tally.buckets[bisect_left(TIME_BUCKETS, seconds)] += 1
     tally.seconds += seconds
 
