@@ -1,8 +1,9 @@
-"""`python -m <package> [--reload]`: the one way to run the service, in production and development.
+"""`python -m <package> [--reload | --workers N]`: the one way to run the service.
 
-Plain ``uvicorn <package>.main:app`` would run without this service's limits: no shutdown
-bound, uvicorn's 16 MiB frame limit, no handshake or send timeouts. Every run command (the
-README's, the Dockerfile's, compose's) goes through `main`.
+In production and in development alike. Plain ``uvicorn <package>.main:app`` would run
+without this service's limits: no shutdown bound, uvicorn's 16 MiB frame limit, no
+handshake or send timeouts. Every run command (the README's, the Dockerfile's, compose's)
+goes through `main`.
 """
 
 import argparse
@@ -21,7 +22,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--reload", action="store_true", help="restart on code changes (development only)"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes sharing the port (for their metrics, see PROMETHEUS_MULTIPROC_DIR)",
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.reload and args.workers > 1:
+        parser.error("--reload runs one process: drop --workers")
     settings = load_settings()
     raise_open_file_limit()
     uvicorn.run(
@@ -29,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         host=settings.HOST,
         port=settings.PORT,
         reload=args.reload,
+        workers=args.workers,
         # The app configures logging itself (request ids, levels); keep uvicorn's
         # default dictConfig from replacing it.
         log_config=None,

@@ -14,6 +14,7 @@ import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketDisconnected, WebSocketState
 
+from . import metrics
 from .auth import User
 from .auth.errors import TOKEN_EXPIRED
 from .close_codes import POLICY_VIOLATION, TRY_AGAIN_LATER, checked_close_code
@@ -158,6 +159,7 @@ class ClientConnection:
 
     async def send_error(self, status: int, message: str, **details: Any) -> None:
         """Send an error frame ``{"status": ..., "message": ..., **details}``."""
+        metrics.error_frame(status)
         await self.send_json({"status": status, "message": message, **details})
 
     async def close(self, code: int, reason: str = "") -> None:
@@ -266,6 +268,7 @@ class ClientConnection:
     def _drop(self) -> None:
         """Cut off a client whose send buffer is full: stop sending and end its session."""
         self._dropped = True
+        metrics.slow_consumer()
         logger.warning(
             "closing the connection of user %s: %d frames behind",
             self.user.id,
@@ -325,6 +328,7 @@ class ClientConnection:
 
     async def _close_socket(self, code: int, reason: str) -> None:
         if self.is_open:
+            metrics.server_closed(code)
             with suppress(TimeoutError):
                 async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
                     await self.websocket.close(code=code, reason=reason)

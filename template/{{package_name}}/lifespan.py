@@ -6,11 +6,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from . import metrics
 from .auth import build_authorizers
 from .broker import build_broker
 from .close_codes import GOING_AWAY
 from .config import Settings
 from .connections import ConnectionRegistry
+from .routers.ready import mark_shutting_down
 from .startup_checks import warn_about_configuration
 
 logger = logging.getLogger(__name__)
@@ -25,10 +27,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     warn_about_configuration(settings)
     app.state.broker = build_broker(settings)
     await app.state.broker.start()
+    metrics.start(app)
     logger.info("%s starting (debug=%s)", settings.SERVICE_NAME, settings.DEBUG)
     try:
         yield
     finally:
+        mark_shutting_down(app)
         await app.state.connections.close_all(GOING_AWAY, "server shutting down")
         await app.state.broker.stop()
+        await metrics.stop(app)
         logger.info("%s stopped", settings.SERVICE_NAME)

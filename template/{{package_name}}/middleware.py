@@ -13,6 +13,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from . import metrics
 from .close_codes import POLICY_VIOLATION, TRY_AGAIN_LATER, checked_close_code
 from .logs import reset_request_id, set_request_id
 
@@ -95,12 +96,14 @@ class WebSocketGuardMiddleware:
         origin = Headers(scope=scope).get("origin")
         if not self.origin_allowed(origin):
             logger.warning("WebSocket handshake refused: origin %r is not allowed", origin)
+            metrics.connection_refused(metrics.ORIGIN)
             # A close before accept is an HTTP 403 refusal of the handshake.
             await receive()
             await send({"type": "websocket.close", "code": checked_close_code(POLICY_VIOLATION)})
             return
         if self.open_connections >= self.max_connections:
             logger.warning("WebSocket refused: %d connections open", self.open_connections)
+            metrics.connection_refused(metrics.CAPACITY)
             # Accept first so the client learns why: 1013 means "try again later".
             await receive()
             await send({"type": "websocket.accept"})

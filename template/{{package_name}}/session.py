@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from fastapi import WebSocketDisconnect
 
+from . import metrics
 from .broker import get_broker
 from .close_codes import MESSAGE_TOO_BIG, POLICY_VIOLATION
 from .config import Settings
@@ -127,6 +128,7 @@ async def receive_loop(conn: ClientConnection, settings: Settings) -> None:
     while conn.is_open:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
+            metrics.client_closed(message.get("code"))
             return
         text = message.get("text")
         if text is None:
@@ -141,6 +143,7 @@ async def receive_loop(conn: ClientConnection, settings: Settings) -> None:
             strikes += 1
             if strikes >= RATE_LIMIT_STRIKES:
                 logger.warning("closing: rate limit exceeded %d times in a row", strikes)
+                metrics.connection_refused(metrics.RATE)
                 await conn.close(POLICY_VIOLATION, "rate limit exceeded")
                 return
             await conn.send_error(RATE_LIMITED_42901, "rate limit exceeded; slow down")

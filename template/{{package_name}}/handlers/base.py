@@ -2,12 +2,14 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from time import perf_counter
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..auth import User
 from ..connections import ClientConnection, encode_frame
+from ..metrics import observe_handler
 from ..status_codes import INVALID_PAYLOAD_40006
 
 
@@ -59,7 +61,12 @@ class MsgHandler(BaseHandler, Generic[M]):
     reply_model: ClassVar[type[Any] | None] = None
 
     async def run(self) -> None:
-        """Validate the message, then `handle` it; invalid fields get a 40006 error frame."""
+        """Validate the message, then `handle` it; invalid fields get a 40006 error frame.
+
+        Counted in ``ws_messages_received_total`` and timed in ``ws_handler_seconds``
+        (a plain-number tally per message, see `metrics`), whether it succeeds or raises.
+        """
+        started = perf_counter()
         try:
             # The validator itself: `model_validate` adds only a Python-level call per message.
             message = self.message_model.__pydantic_validator__.validate_python(self.request_data)
@@ -72,8 +79,12 @@ class MsgHandler(BaseHandler, Generic[M]):
                     for error in exc.errors(include_url=False)
                 ],
             )
+            observe_handler(self.type, perf_counter() - started)
             return
-        await self.handle(message)  # type: ignore[arg-type]
+        try:
+            await self.handle(message)  # type: ignore[arg-type]
+        finally:
+            observe_handler(self.type, perf_counter() - started)
 
     async def reply(self, frame: Mapping[str, Any] | BaseModel) -> None:
         """Send `frame` (usually a `reply_model` dict) to this handler's client."""

@@ -1,9 +1,11 @@
 """``MsgHandlerFactory``: the registry of handlers by message ``type``."""
 
+from time import perf_counter
 from typing import Any, ClassVar, TypeVar
 
 from ..auth import User
 from ..connections import ClientConnection
+from ..metrics import UNKNOWN_TYPE, observe_handler
 from ..status_codes import MISSING_TYPE_40004, UNKNOWN_TYPE_40005
 from .base import BaseHandler, MsgHandler
 
@@ -19,8 +21,10 @@ class ErrorReplyHandler(BaseHandler):
         self.message = message
 
     async def run(self) -> None:
-        """Send the error frame."""
+        """Send the error frame (counted as a message of type ``unknown``)."""
+        started = perf_counter()
         await self.ws.send_error(self.status, self.message)
+        observe_handler(UNKNOWN_TYPE, perf_counter() - started)
 
 
 class MsgHandlerFactory:

@@ -13,12 +13,14 @@ joined gets a 40010 error frame; a broker that certainly did not publish gets 50
 that cannot tell gets 50011 (retry with the same id).
 """
 
+from time import perf_counter
 from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import TypedDict
 
+from .. import metrics
 from ..broker import (
     BrokerUnavailableError,
     PublishOutcomeUnknownError,
@@ -182,6 +184,7 @@ class ChatHandler(MsgHandler[ChatMessage]):
             frame["id"] = message.id
             # Length-prefixed, so no user id and message id pair can spell another.
             message_key = f"{len(user_id)}:{user_id}:{message.id}"
+        started = perf_counter()
         try:
             result = await broker.publish(room, frame, message_key=message_key)
         except PublishOutcomeUnknownError:
@@ -197,6 +200,7 @@ class ChatHandler(MsgHandler[ChatMessage]):
                 BROKER_UNAVAILABLE_50010, "the message was not sent, try again", room=room
             )
             return
+        metrics.broker_published(perf_counter() - started)
         if message.id is not None:
             reply: PublishedReply = {
                 "type": "published",

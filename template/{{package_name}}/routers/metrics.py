@@ -1,0 +1,47 @@
+"""``GET /metrics``: every figure of `metrics`, in Prometheus text, behind a bearer key.
+
+With METRICS_TOKEN set, a scrape must send ``Authorization: Bearer <METRICS_TOKEN>`` (401
+otherwise). Without it, production refuses every scrape with 403 (the figures name users'
+activity and the service's limits), and debug serves them to anyone, like its docs.
+"""
+
+import hmac
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.status import HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN
+
+from .. import metrics
+
+router = APIRouter(tags=["operations"])
+
+BEARER_PREFIX = "bearer "
+
+
+def check_access(request: Request) -> None:
+    """Raise the HTTP error a scrape without the right key gets (see the module docstring)."""
+    settings = request.app.state.settings
+    expected: str = settings.METRICS_TOKEN
+    if not expected:
+        if settings.DEBUG:
+            return
+        raise HTTPException(
+            HTTP_403_FORBIDDEN, "metrics are disabled: set METRICS_TOKEN to enable /metrics"
+        )
+    given = request.headers.get("authorization", "")
+    if given[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
+        given = given[len(BEARER_PREFIX) :].strip()
+        # Constant time: the comparison must not tell an attacker how much of a key was right.
+        if hmac.compare_digest(given.encode(), expected.encode()):
+            return
+    raise HTTPException(
+        HTTP_401_UNAUTHORIZED,
+        "send Authorization: Bearer <METRICS_TOKEN>",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+@router.get("/metrics", include_in_schema=False)
+def prometheus_metrics(request: Request) -> Response:
+    """The Prometheus text exposition (of every process, in multiprocess mode)."""
+    check_access(request)
+    return Response(metrics.exposition(request.app), media_type=metrics.CONTENT_TYPE)
