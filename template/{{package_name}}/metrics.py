@@ -59,6 +59,7 @@ KNOWN_CLOSE_CODES = frozenset(
     {1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
 )
 BROKER_STATES = ("connecting", "up", "down")
+RECOVERED, NOT_RECOVERED = "recovered", "not_recovered"
 # Handler and publish times: 50 us to 2.5 s (an echo takes ~10 us, a Redis publish ~100 us).
 TIME_BUCKETS = (
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -127,6 +128,13 @@ BROKER_STATE = Gauge(
     registry=REGISTRY,
     multiprocess_mode="livesum",
 )
+RECOVERIES = Counter(
+    "ws_recoveries",
+    "Joins that asked to resume a room (since), by outcome: every missed message delivered "
+    "(recovered), or some were lost for that client (not_recovered).",
+    ["service", "outcome"],
+    registry=REGISTRY,
+)
 BROKER_PUBLISH_SECONDS = Histogram(
     "ws_broker_publish_seconds",
     "Time the broker took to accept a room message.",
@@ -186,6 +194,8 @@ class _Children:
             self(CONNECTIONS_REFUSED, reason)
         for state in BROKER_STATES:
             self(BROKER_STATE, state)
+        for outcome in (RECOVERED, NOT_RECOVERED):
+            self(RECOVERIES, outcome)
 
 
 # Replaced by `start` with the app's SERVICE_NAME (only a process that counts an event
@@ -248,6 +258,11 @@ def auth_refused() -> None:
     connection_refused(AUTH)
     error_frame(AUTHENTICATION_FAILED_40001)
     server_closed(POLICY_VIOLATION)
+
+
+def recovery(recovered: bool) -> None:
+    """A join with ``since`` was answered: `recovered` says whether nothing was lost."""
+    _children(RECOVERIES, RECOVERED if recovered else NOT_RECOVERED).inc()
 
 
 def error_frame(status: int) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
+from .. import metrics
 from ..connections import encode_frame
 from .base import StreamPosition
 
@@ -61,7 +62,10 @@ ChatFrame.__doc__ = """A chat in a room, as every member receives it (the sender
 
 
 def joined_frame(room: str, position: StreamPosition, recovered: bool | None) -> str:
-    """The encoded ``joined`` frame."""
+    """The encoded ``joined`` frame; a resumed join (`recovered` set) is counted by outcome.
+
+    Both brokers answer every join through here, so the one count serves both.
+    """
     frame: JoinedFrame = {
         "type": "joined",
         "room": room,
@@ -70,6 +74,7 @@ def joined_frame(room: str, position: StreamPosition, recovered: bool | None) ->
     }
     if recovered is not None:
         frame["recovered"] = recovered
+        metrics.recovery(recovered)
     return encode_frame(frame)
 
 
