@@ -26,6 +26,7 @@ from ..broker import (
     PublishOutcomeUnknownError,
     StreamPosition,
     get_broker,
+    get_presence,
 )
 from ..broker.frames import ChatFrame, JoinedFrame
 from ..connections import ClientConnection
@@ -68,9 +69,14 @@ class Since(BaseModel):
 
 
 class JoinMessage(RoomMessage):
-    """Join a room; with ``since``, first get the messages missed after that position."""
+    """Join a room; with ``since``, first get the messages missed after that position.
+
+    With ``"presence": true``, also get the room's ``presence_join`` / ``presence_leave``
+    events (see ``handlers/presence.py``).
+    """
 
     since: Since | None = None
+    presence: bool = False
 
 
 class ChatMessage(RoomMessage):
@@ -141,6 +147,9 @@ class JoinHandler(MsgHandler[JoinMessage]):
             await self.ws.send_error(
                 BROKER_UNAVAILABLE_50010, "rooms are unavailable, try again", room=message.room
             )
+            return
+        presence = get_presence(self.ws)
+        await presence.add(message.room, self.ws, self.current_user.id, watch=message.presence)
 
 
 @MsgHandlerFactory.register
@@ -152,8 +161,9 @@ class LeaveHandler(MsgHandler[RoomMessage]):
     reply_model = LeftReply
 
     async def handle(self, message: RoomMessage) -> None:
-        """Leave, then confirm."""
+        """Leave, then confirm (once presence knows, so no event can follow ``left``)."""
         await get_broker(self.ws).leave(message.room, self.ws)
+        await get_presence(self.ws).remove(message.room, self.ws)
         reply: LeftReply = {"type": "left", "room": message.room}
         await self.reply(reply)
 
