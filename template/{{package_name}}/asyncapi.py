@@ -100,9 +100,10 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
         payload = _payload(model, "serialization", schemas)
         name = _reply_type(payload) or model.__name__
         key = f"{_NOT_KEY.sub('_', name)}_frame"
+        audience = "members that asked" if model in PRESENCE_FRAMES else "room members"
         messages[key] = _message(
             name,
-            title=f"{name} (service → room members)",
+            title=f"{name} (service → {audience})",
             summary=_summary(model),
             payload=payload,
             schemas=schemas,
