@@ -129,6 +129,16 @@ async def is_member(ws: ClientConnection, room: str, doing: str) -> bool:
     return False
 
 
+async def leave_room(ws: ClientConnection, room: str) -> None:
+    """End `ws`'s membership of `room`, and its presence there.
+
+    Every path that takes a connection out of a room goes through here, so that presence
+    never outlives a membership (a leave, or rights that no longer allow the room).
+    """
+    await get_broker(ws).leave(room, ws)
+    await get_presence(ws).remove(room, ws)
+
+
 @MsgHandlerFactory.register
 class JoinHandler(MsgHandler[JoinMessage]):
     """Makes the connection a member of the room (joining twice is harmless)."""
@@ -162,8 +172,7 @@ class LeaveHandler(MsgHandler[RoomMessage]):
 
     async def handle(self, message: RoomMessage) -> None:
         """Leave, then confirm (once presence knows, so no event can follow ``left``)."""
-        await get_broker(self.ws).leave(message.room, self.ws)
-        await get_presence(self.ws).remove(message.room, self.ws)
+        await leave_room(self.ws, message.room)
         reply: LeftReply = {"type": "left", "room": message.room}
         await self.reply(reply)
 
