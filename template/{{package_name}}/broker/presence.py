@@ -151,8 +151,10 @@ class LocalPresence:
             self._discard_watcher(room, member)
 
     def discard(self, room: str, member: Member) -> tuple[Presence | None, bool]:
-        """Forget `member` in `room`: its presence (None if absent), and True when that was
-        its user's last connection in `room` here."""
+        """Forget `member` in `room`; its presence (None if absent) and whether it was the last.
+
+        The flag is True when that was its user's last connection in `room` here.
+        """
         members = self._rooms.get(room)
         presence = None if members is None else members.pop(member, None)
         if presence is None or members is None:
