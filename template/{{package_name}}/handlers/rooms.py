@@ -158,6 +158,7 @@ class JoinHandler(MsgHandler[JoinMessage]):
                 BROKER_UNAVAILABLE_50010, "rooms are unavailable, try again", room=message.room
             )
             return
+        # Permissions: watching the events (`message.presence`) takes the `presence` capability.
         presence = get_presence(self.ws)
         await presence.add(message.room, self.ws, self.current_user.id, watch=message.presence)
 
