@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.app_cost import run_app_cost
 from bench.fanout import run_all
 from bench.gen_speed import GenResults, run_generator
+from bench.presence import run_presence
 from bench.report import Settings, machine_description, plot, render
 from bench.servers import Pinning, generate_service, server_specs
 from bench.ws_bench import WsResults, log, run_ws
@@ -110,6 +111,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the selected parts, print the report (and write it and the plot if asked)."""
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["presence"]:
+        return run_presence((sys.argv[1:] if argv is None else argv)[1:])
     args = parse_args(argv)
     pinning = (
         Pinning(None, None) if args.no_pin else Pinning.detect(args.server_cpu, args.client_cpu)

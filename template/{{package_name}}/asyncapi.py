@@ -19,6 +19,7 @@ from . import __version__, status_codes
 from .auth.dependency import INVALID_TOKEN, TOKEN_NOT_FOUND, UNSUPPORTED_SERVICE
 from .auth.errors import TOKEN_EXPIRED
 from .broker.frames import PUSHED_FRAMES
+from .broker.presence import PRESENCE_FRAMES
 from .close_codes import POLICY_VIOLATION
 from .config import Settings, load_settings
 from .handlers import MsgHandlerFactory
@@ -93,14 +94,16 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
             }
         operations[f"receive_{key}"] = operation
 
-    # Frames the service sends on its own: room messages, and resets of a room's history.
-    for model in PUSHED_FRAMES:
+    # Frames the service sends on its own: room messages, resets of a room's history, and
+    # presence events (to members that joined with "presence": true).
+    for model in (*PUSHED_FRAMES, *PRESENCE_FRAMES):
         payload = _payload(model, "serialization", schemas)
         name = _reply_type(payload) or model.__name__
         key = f"{_NOT_KEY.sub('_', name)}_frame"
+        audience = "members that asked" if model in PRESENCE_FRAMES else "room members"
         messages[key] = _message(
             name,
-            title=f"{name} (service → room members)",
+            title=f"{name} (service → {audience})",
             summary=_summary(model),
             payload=payload,
             schemas=schemas,

@@ -14,7 +14,7 @@ import orjson
 from fastapi import WebSocketDisconnect
 
 from . import metrics
-from .broker import get_broker
+from .broker import get_broker, get_presence
 from .close_codes import MESSAGE_TOO_BIG, POLICY_VIOLATION
 from .config import Settings
 from .connections import ClientConnection
@@ -106,13 +106,18 @@ async def run_session(conn: ClientConnection, settings: Settings) -> None:
     """Serve `conn` until the client disconnects, a handler closes it or it falls behind.
 
     The connection's sender task runs for exactly as long; at the end the connection
-    leaves every room it joined.
+    leaves every room it joined, and is present in none, however the session ended.
     """
     try:
         async with conn.sending():
             await receive_loop(conn, settings)
     finally:
-        await get_broker(conn).leave_all(conn)
+        try:
+            # First: its local part needs no await, so even a cancelled cleanup stops the
+            # refresh (entries then expire and are swept, with their leave events).
+            await get_presence(conn).remove_all(conn)
+        finally:
+            await get_broker(conn).leave_all(conn)
 
 
 async def receive_loop(conn: ClientConnection, settings: Settings) -> None:

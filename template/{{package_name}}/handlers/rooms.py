@@ -26,6 +26,7 @@ from ..broker import (
     PublishOutcomeUnknownError,
     StreamPosition,
     get_broker,
+    get_presence,
 )
 from ..broker.frames import ChatFrame, JoinedFrame
 from ..connections import ClientConnection
@@ -68,9 +69,14 @@ class Since(BaseModel):
 
 
 class JoinMessage(RoomMessage):
-    """Join a room; with ``since``, first get the messages missed after that position."""
+    """Join a room; with ``since``, first get the messages missed after that position.
+
+    With ``"presence": true``, also get the room's ``presence_join`` / ``presence_leave``
+    events (see ``handlers/presence.py``).
+    """
 
     since: Since | None = None
+    presence: bool = False
 
 
 class ChatMessage(RoomMessage):
@@ -123,6 +129,16 @@ async def is_member(ws: ClientConnection, room: str, doing: str) -> bool:
     return False
 
 
+async def leave_room(ws: ClientConnection, room: str) -> None:
+    """End `ws`'s membership of `room`, and its presence there.
+
+    Every path that takes a connection out of a room goes through here, so that presence
+    never outlives a membership (a leave, or rights that no longer allow the room).
+    """
+    await get_broker(ws).leave(room, ws)
+    await get_presence(ws).remove(room, ws)
+
+
 @MsgHandlerFactory.register
 class JoinHandler(MsgHandler[JoinMessage]):
     """Makes the connection a member of the room (joining twice is harmless)."""
@@ -141,6 +157,10 @@ class JoinHandler(MsgHandler[JoinMessage]):
             await self.ws.send_error(
                 BROKER_UNAVAILABLE_50010, "rooms are unavailable, try again", room=message.room
             )
+            return
+        # Permissions: watching the events (`message.presence`) takes the `presence` capability.
+        presence = get_presence(self.ws)
+        await presence.add(message.room, self.ws, self.current_user.id, watch=message.presence)
 
 
 @MsgHandlerFactory.register
@@ -152,8 +172,8 @@ class LeaveHandler(MsgHandler[RoomMessage]):
     reply_model = LeftReply
 
     async def handle(self, message: RoomMessage) -> None:
-        """Leave, then confirm."""
-        await get_broker(self.ws).leave(message.room, self.ws)
+        """Leave, then confirm (once presence knows, so no event can follow ``left``)."""
+        await leave_room(self.ws, message.room)
         reply: LeftReply = {"type": "left", "room": message.room}
         await self.reply(reply)
 
