@@ -71,17 +71,16 @@ class Rights:
                 granted |= capabilities
         return granted
 
+    def granted(self, user_id: str, room: str) -> frozenset[str]:
+        """Everything user `user_id`, holding these rights, may do in `room`."""
+        if room.startswith(PERSONAL_PREFIX):
+            owner = room[len(PERSONAL_PREFIX) :] == user_id
+            return OWNER_CAPABILITIES if owner else _NOTHING
+        return self.capabilities(room)
+
     def allows(self, user_id: str, room: str, capability: str) -> bool:
         """True when user `user_id`, holding these rights, may do `capability` in `room`."""
-        if room.startswith(PERSONAL_PREFIX):
-            return capability in OWNER_CAPABILITIES and room[len(PERSONAL_PREFIX) :] == user_id
-        # The common cases first: granted everywhere, or to this very room.
-        if capability in self._anywhere or capability in self._exact.get(room, _NOTHING):
-            return True
-        return any(
-            capability in capabilities and pattern.fullmatch(room)
-            for pattern, capabilities in self._patterns
-        )
+        return capability in self.granted(user_id, room)
 
     def as_table(self) -> dict[str, list[str]]:
         """The table these rights were built from (patterns merged, capabilities sorted)."""
