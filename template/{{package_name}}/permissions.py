@@ -33,7 +33,7 @@ OWNER_CAPABILITIES: frozenset[str] = frozenset({JOIN, HISTORY, PRESENCE})
 WILDCARD = "*"
 # Room-name characters (handlers/rooms.py), plus the wildcard; as long as a room name.
 MAX_PATTERN_LENGTH = 64
-_PATTERN = re.compile(r"^[\w.:*-]+$")
+_PATTERN = re.compile(r"[\w.:*-]+")
 _NOTHING: frozenset[str] = frozenset()
 
 RoomsTable = Mapping[str, Iterable[str]]
@@ -49,9 +49,7 @@ class Rights:
 
     def __init__(self, rooms: RoomsTable) -> None:
         """Compile `rooms` (pattern → capabilities); ValueError names what is wrong with it."""
-        source: dict[str, frozenset[str]] = {}
-        for pattern, capabilities in rooms.items():
-            source[pattern] = source.get(pattern, _NOTHING) | _capabilities(pattern, capabilities)
+        source = {pattern: _capabilities(pattern, granted) for pattern, granted in rooms.items()}
         self._source = tuple(sorted((p, tuple(sorted(c))) for p, c in source.items()))
         # Split by cost at check time: "*" alone (granted everywhere), exact names (one dict
         # lookup), and the other patterns (one regular expression each).
@@ -83,7 +81,7 @@ class Rights:
         return capability in self.granted(user_id, room)
 
     def as_table(self) -> dict[str, list[str]]:
-        """The table these rights were built from (patterns merged, capabilities sorted)."""
+        """The table these rights were built from (capabilities sorted)."""
         return {pattern: list(capabilities) for pattern, capabilities in self._source}
 
     def __eq__(self, other: object) -> bool:
@@ -136,7 +134,7 @@ def _capabilities(pattern: object, capabilities: object) -> frozenset[str]:
     if (
         not isinstance(pattern, str)
         or len(pattern) > MAX_PATTERN_LENGTH
-        or not _PATTERN.match(pattern)
+        or not _PATTERN.fullmatch(pattern)
     ):
         raise ValueError(
             f"room pattern {pattern!r} must be 1-{MAX_PATTERN_LENGTH} letters, digits, "
