@@ -15,7 +15,9 @@ import pytest
 
 STARTUP_TIMEOUT = 30.0
 # The caller's own settings must not leak into the service under test.
-SERVICE_PREFIXES = ("SERVICE_NAME", "DEBUG", "AUTH_TOKENS", "JWT_", "PORT", "HOST", "LOG_")
+SERVICE_PREFIXES = (
+    "SERVICE_NAME", "DEBUG", "AUTH_TOKENS", "JWT_", "PORT", "HOST", "LOG_", "ROOMS_", "PUBLISH_"
+)  # fmt: skip
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ are skipped locally; with ``FASTGEN_REQUIRE_BROWSER=1`` (set by ``.ci/run``) the
 Set ``FASTGEN_SCREENSHOT_DIR`` to keep a screenshot of each scenario.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The service's PUBLISH_API_KEYS, for the console's server-side publish form.
+PUBLISH_KEY = "console-publish-key"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -63,7 +66,8 @@ def registered_types(project: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def server(project: Path) -> Iterator[str]:
     """The project served by ``python -m proj``; yields its base URL."""
-    with running_service(project, project.parent / "service.log") as port:
+    keys = json.dumps([PUBLISH_KEY])
+    with running_service(project, project.parent / "service.log", PUBLISH_API_KEYS=keys) as port:
         yield f"http://127.0.0.1:{port}"
 
 
@@ -149,3 +153,31 @@ def test_bad_token_shows_40001_and_the_1008_close(
     expect(close).to_contain_text('reason "authentication failed"')
     expect(console.locator("#state")).to_have_text("disconnected")
     assert "not-a-token" not in console.locator("#log").inner_text()
+
+
+def test_a_published_event_reaches_the_console_with_its_badge(
+    console: "Page", registered_types: list[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    expect(console.locator("#type option")).to_have_count(len(registered_types))
+    console.fill("#token", "dev-token")
+    console.click("#connect")
+    expect(console.locator("#state")).to_have_text("connected")
+    console.select_option("#type", "join")
+    console.fill("#payload", '{"type": "join", "room": "console-news"}')
+    console.click("#send")
+    expect(console.locator("#log li.in").last).to_contain_text('"type":"joined"')
+    console.click("#publish-api summary")
+    console.fill("#publish-key", PUBLISH_KEY)
+    console.fill("#publish-room", "console-news")
+    console.fill("#publish-data", '{"kind": "notice"}')
+    console.click("#publish-send")
+    event = console.locator("#log li.in.event")
+    expect(event).to_contain_text('"type":"event"')
+    expect(event).to_contain_text('"data":{"kind":"notice"}')
+    expect(event.locator(".badge")).to_have_text("event")
+    expect(console.locator("#log li.sys").last).to_contain_text("HTTP 202")
+    console.fill("#publish-key", "wrong-key")
+    console.click("#publish-send")
+    expect(console.locator("#log li.sys.error").last).to_contain_text("HTTP 403")

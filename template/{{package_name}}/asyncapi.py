@@ -23,6 +23,7 @@ from .broker.presence import PRESENCE_FRAMES
 from .close_codes import POLICY_VIOLATION
 from .config import Settings, load_settings
 from .handlers import MsgHandlerFactory
+from .permissions import CAPABILITIES
 
 ASYNCAPI_VERSION = "3.0.0"
 CHANNEL = "chat"
@@ -78,19 +79,21 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
             "summary": (handler.__doc__ or message_type).strip().splitlines()[0],
             "messages": [_channel_message_ref(key)],
         }
-        if handler.reply_model is not None:
-            reply_key = f"{key}_reply"
-            reply_payload = _payload(handler.reply_model, "serialization", schemas)
+        replies = [] if handler.reply_model is None else [(f"{key}_reply", handler.reply_model)]
+        replies += [(f"{key}_reply_{n}", model) for n, model in enumerate(handler.more_replies, 2)]
+        for reply_key, model in replies:
+            reply_payload = _payload(model, "serialization", schemas)
             messages[reply_key] = _message(
                 _reply_type(reply_payload) or reply_key,
                 title=f"{_reply_type(reply_payload) or reply_key} (service → client)",
-                summary=_summary(handler.reply_model),
+                summary=_summary(model),
                 payload=reply_payload,
                 schemas=schemas,
             )
+        if replies:
             operation["reply"] = {
                 "channel": channel_ref,
-                "messages": [_channel_message_ref(reply_key)],
+                "messages": [_channel_message_ref(reply_key) for reply_key, _ in replies],
             }
         operations[f"receive_{key}"] = operation
 
@@ -261,6 +264,12 @@ def _error_message() -> dict[str, Any]:
                     "oneOf": [{"const": code, "title": meaning} for code, meaning in codes.items()],
                 },
                 "message": {"type": "string"},
+                "room": {"type": "string", "description": "The room the refused request named."},
+                "capability": {
+                    "type": "string",
+                    "enum": list(CAPABILITIES),
+                    "description": "With 40301: what the token's rights do not allow there.",
+                },
                 "errors": {
                     "type": "array",
                     "description": "With 40006: what is wrong with each field.",
@@ -283,7 +292,17 @@ def _error_message() -> dict[str, Any]:
                     "status": status_codes.AUTHENTICATION_FAILED_40001,
                     "message": f"Authentication failed: {INVALID_TOKEN}",
                 },
-            }
+            },
+            {
+                "name": "forbidden",
+                "summary": "The token's rights do not allow this in the room (no membership)",
+                "payload": {
+                    "status": status_codes.FORBIDDEN_40301,
+                    "message": "not allowed to join room 'news:sport'",
+                    "room": "news:sport",
+                    "capability": "join",
+                },
+            },
         ],
     }
 

@@ -60,6 +60,11 @@ KNOWN_CLOSE_CODES = frozenset(
 )
 BROKER_STATES = ("connecting", "up", "down")
 RECOVERED, NOT_RECOVERED = "recovered", "not_recovered"
+# Outcomes of POST /api/rooms/{room}/messages that reached the broker.
+PUBLISHED, DUPLICATE, UNAVAILABLE, OUTCOME_UNKNOWN = (
+    "published", "duplicate", "unavailable", "outcome_unknown"
+)  # fmt: skip
+API_PUBLISH_OUTCOMES = (PUBLISHED, DUPLICATE, UNAVAILABLE, OUTCOME_UNKNOWN)
 # Handler and publish times: 50 us to 2.5 s (an echo takes ~10 us, a Redis publish ~100 us).
 TIME_BUCKETS = (
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -143,6 +148,15 @@ BROKER_PUBLISH_SECONDS = Histogram(
     buckets=TIME_BUCKETS,
 )
 
+API_PUBLISHES = Counter(
+    "ws_api_publishes",
+    "Server-side publishes (POST /api/rooms/{room}/messages) that reached the broker, by "
+    "outcome: published, duplicate (Idempotency-Key seen before), unavailable or "
+    "outcome_unknown (both answered 503).",
+    ["service", "outcome"],
+    registry=REGISTRY,
+)
+
 
 class Tally:
     """Observations kept as plain numbers between two flushes into a Prometheus histogram.
@@ -196,6 +210,8 @@ class _Children:
             self(BROKER_STATE, state)
         for outcome in (RECOVERED, NOT_RECOVERED):
             self(RECOVERIES, outcome)
+        for outcome in API_PUBLISH_OUTCOMES:
+            self(API_PUBLISHES, outcome)
 
 
 # Replaced by `start` with the app's SERVICE_NAME (only a process that counts an event
@@ -298,6 +314,11 @@ def observe_handler(message_type: str, seconds: float) -> None:
 def broker_published(seconds: float) -> None:
     """The broker accepted a room message after `seconds` (``ws_broker_publish_seconds``)."""
     _publish_tally.observe(seconds)
+
+
+def api_published(outcome: str) -> None:
+    """A server-side publish ended with `outcome` (one of `API_PUBLISH_OUTCOMES`)."""
+    _children(API_PUBLISHES, outcome).inc()
 
 
 def flush(app: FastAPI) -> None:

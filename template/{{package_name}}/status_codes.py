@@ -18,6 +18,9 @@ UNSUPPORTED_JSON_40008 = 40008
 # A ``refresh`` whose token is invalid, expired or for another user; the session goes on
 # under the old token (and ends when that one expires).
 REFRESH_REFUSED_40009 = 40009
+# A join, chat, history or presence request the token's rights do not allow (permissions.py);
+# the frame names the ``room`` and the ``capability``. A refused join is no membership.
+FORBIDDEN_40301 = 40301
 RATE_LIMITED_42901 = 42901
 # Rooms (handlers/rooms.py) use 4001x / 5001x.
 NOT_IN_ROOM_40010 = 40010

@@ -109,6 +109,10 @@ class Broker(Protocol):
         """True when `member` has joined `room` on this process."""
         ...
 
+    def rooms_of(self, member: Member) -> list[str]:
+        """The rooms `member` has joined (e.g. to re-check them when its rights change)."""
+        ...
+
     async def join(self, room: str, member: Member, since: StreamPosition | None = None) -> None:
         """Add `member` to `room` and deliver it the ``joined`` frame.
 

@@ -2,7 +2,8 @@
 
 The handlers' replies are in ``handlers/rooms.py``; these are the ones that come from the
 room's feed: ``joined`` (it must come before the recovered messages, so the broker sends
-it), ``reset`` (a member's position is gone) and the room messages themselves.
+it), ``reset`` (a member's position is gone) and the room messages themselves (``chat``
+from members, ``event`` from the server-side publish API).
 """
 
 from typing import Any, Literal, NotRequired
@@ -61,6 +62,20 @@ ChatFrame.__doc__ = """A chat in a room, as every member receives it (the sender
 """
 
 
+class EventFrame(TypedDict):
+    """What the service's backend published to the room (``POST /api/rooms/{room}/messages``).
+
+    ``data`` is the request's JSON as sent; ``offset`` and ``epoch`` are those of every room
+    message, so history and resuming cover events as they cover chats.
+    """
+
+    type: Literal["event"]
+    room: str
+    data: Any
+    offset: int
+    epoch: str
+
+
 def joined_frame(room: str, position: StreamPosition, recovered: bool | None) -> str:
     """The encoded ``joined`` frame; a resumed join (`recovered` set) is counted by outcome.
 
@@ -90,4 +105,4 @@ def reset_frame(room: str, position: StreamPosition) -> str:
 
 
 # What room members receive without asking, for the AsyncAPI document (``asyncapi.py``).
-PUSHED_FRAMES: tuple[type[Any], ...] = (ChatFrame, ResetFrame)
+PUSHED_FRAMES: tuple[type[Any], ...] = (ChatFrame, EventFrame, ResetFrame)

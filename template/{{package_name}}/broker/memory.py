@@ -97,6 +97,10 @@ class MemoryBroker:
         """True when `member` has joined `room`."""
         return self._rooms.is_member(room, member)
 
+    def rooms_of(self, member: Member) -> list[str]:
+        """The rooms `member` has joined."""
+        return self._rooms.rooms_of(member)
+
     async def join(self, room: str, member: Member, since: StreamPosition | None = None) -> None:
         """Deliver ``joined`` (and, with `since`, the messages after it), then add `member`."""
         history = self._history(room, self._clock())

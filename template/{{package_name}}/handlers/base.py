@@ -53,12 +53,14 @@ class MsgHandler(BaseHandler, Generic[M]):
     ``TypedDict`` (from ``typing_extensions``, which pydantic needs on Python 3.11): the
     type checker checks every reply, and sending one costs no validation, where building
     a pydantic model per reply cost as much as the rest of an echo. A `Message` subclass
-    works too, for replies that need pydantic's serialisation.
+    works too, for replies that need pydantic's serialisation. `more_replies` lists the
+    frames a message of this type may also bring, after the reply (documented the same way).
     """
 
     type: ClassVar[str]
     message_model: ClassVar[type[Message]]
     reply_model: ClassVar[type[Any] | None] = None
+    more_replies: ClassVar[tuple[type[Any], ...]] = ()
 
     async def run(self) -> None:
         """Validate the message, then `handle` it; invalid fields get a 40006 error frame.

@@ -2,8 +2,10 @@
 
 A session lives as long as its token: when the token expires (a JWT's ``exp``), the
 session is closed with 1008 "token expired". A client that wants to stay connected sends
-a new token for the same user before then; the session carries on under it. A refused
-refresh gets a 40009 error frame and changes nothing.
+a new token for the same user before then; the session carries on under it, with the new
+token's rights: every room they no longer allow joining is left, and the client gets
+``{"type": "left", "room": R, "reason": "forbidden"}`` for each, after ``refreshed``. A
+refused refresh gets a 40009 error frame and changes nothing.
 """
 
 from typing import Literal
@@ -13,9 +15,12 @@ from typing_extensions import TypedDict
 
 from ..auth import AuthError, authorizer_for
 from ..auth.dependency import INVALID_TOKEN
+from ..broker import get_broker
+from ..permissions import JOIN
 from ..status_codes import REFRESH_REFUSED_40009
 from .base import Message, MsgHandler
 from .factory import MsgHandlerFactory
+from .rooms import FORBIDDEN_REASON, LeftReply
 
 OTHER_USER = "the token is for another user"
 
@@ -40,6 +45,8 @@ class RefreshHandler(MsgHandler[RefreshMessage]):
     type = "refresh"
     message_model = RefreshMessage
     reply_model = RefreshedReply
+    # After `refreshed`: one per room the new token may no longer join.
+    more_replies = (LeftReply,)
 
     async def handle(self, message: RefreshMessage) -> None:
         """Check the token as at connect time, then carry on under it."""
@@ -55,8 +62,16 @@ class RefreshHandler(MsgHandler[RefreshMessage]):
             await self._refuse(OTHER_USER)
         else:
             self.ws.reauthenticate(user, message.token)
+            # Left before anything is sent: no frame of a forbidden room follows `refreshed`.
+            broker = get_broker(self.ws)
+            forbidden = [room for room in broker.rooms_of(self.ws) if not user.can(JOIN, room)]
+            for room in forbidden:
+                await broker.leave(room, self.ws)
             reply: RefreshedReply = {"type": "refreshed", "expires_at": user.expires_at}
             await self.reply(reply)
+            for room in sorted(forbidden):
+                left: LeftReply = {"type": "left", "room": room, "reason": FORBIDDEN_REASON}
+                await self.reply(left)
 
     async def _refuse(self, reason: str) -> None:
         await self.ws.send_error(REFRESH_REFUSED_40009, f"token refresh refused: {reason}")

@@ -8,13 +8,15 @@ of R, on every process, gets ``{"type": "chat", "room": R, "from": <user id>, "t
 "offset": N, "epoch": E}`` (the sender too, as the confirmation that the message went out).
 A chat with an ``"id"`` is published once per user and id, and the sender is answered
 ``{"type": "published", ...}`` with its offset, also for a retry. ``{"type": "history",
-"room": R, "limit": L}`` → the last L messages. Chatting in or reading a room you have not
-joined gets a 40010 error frame; a broker that certainly did not publish gets 50010, one
-that cannot tell gets 50011 (retry with the same id).
+"room": R, "limit": L}`` → the last L messages (chats, and the ``event`` frames the
+server-side API published). Joining, chatting in or reading a room the token's rights do
+not allow gets a 40301 error frame (see ``access.py``); chatting in or reading a room you
+have not joined gets 40010; a broker that certainly did not publish gets 50010, one that
+cannot tell gets 50011 (retry with the same id).
 """
 
 from time import perf_counter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal, NotRequired
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -28,13 +30,15 @@ from ..broker import (
     get_broker,
     get_presence,
 )
-from ..broker.frames import ChatFrame, JoinedFrame
+from ..broker.frames import ChatFrame, EventFrame, JoinedFrame
 from ..connections import ClientConnection
+from ..permissions import HISTORY, JOIN, PUBLISH
 from ..status_codes import (
     BROKER_UNAVAILABLE_50010,
     NOT_IN_ROOM_40010,
     PUBLISH_OUTCOME_UNKNOWN_50011,
 )
+from .access import allowed
 from .base import Message, MsgHandler
 from .factory import MsgHandlerFactory
 
@@ -44,8 +48,9 @@ MAX_MESSAGE_ID_LENGTH = 64
 MAX_EPOCH_LENGTH = 64
 
 # Letters, digits, "_", "-", "." and ":": safe in logs, URLs and Redis channel names.
+ROOM_PATTERN = r"^[\w.:-]+$"
 RoomName = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_ROOM_LENGTH, pattern=r"^[\w.:-]+$")
+    str, StringConstraints(min_length=1, max_length=MAX_ROOM_LENGTH, pattern=ROOM_PATTERN)
 ]
 ChatText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH)]
 MessageId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_ID_LENGTH)]
@@ -93,11 +98,17 @@ class HistoryMessage(RoomMessage):
     limit: int = Field(ge=1, examples=[50])
 
 
+# Why the service itself took a connection out of a room: its refreshed token's rights no
+# longer allow joining it.
+FORBIDDEN_REASON: Final = "forbidden"
+
+
 class LeftReply(TypedDict):
-    """No longer a member of the room."""
+    """No longer a member of the room; ``reason`` when the service ended the membership."""
 
     type: Literal["left"]
     room: str
+    reason: NotRequired[Literal["forbidden"]]
 
 
 class PublishedReply(TypedDict):
@@ -112,13 +123,13 @@ class PublishedReply(TypedDict):
 
 
 class HistoryReply(TypedDict):
-    """The room's last messages, oldest first, and its latest offset and epoch."""
+    """The room's last messages (chats and events), oldest first, and its latest position."""
 
     type: Literal["history"]
     room: str
     offset: int
     epoch: str
-    messages: list[ChatFrame]
+    messages: list[ChatFrame | EventFrame]
 
 
 async def is_member(ws: ClientConnection, room: str, doing: str) -> bool:
@@ -149,6 +160,8 @@ class JoinHandler(MsgHandler[JoinMessage]):
 
     async def handle(self, message: JoinMessage) -> None:
         """Join: the broker sends ``joined`` and any recovered messages, in that order."""
+        if not await allowed(self.ws, message.room, JOIN):
+            return
         since = message.since
         position = None if since is None else StreamPosition(since.offset, since.epoch)
         try:
@@ -190,6 +203,9 @@ class ChatHandler(MsgHandler[ChatMessage]):
         """Publish, or say why not: a chat is never dropped silently."""
         broker = get_broker(self.ws)
         room = message.room
+        # `can` first: no coroutine for the check on the path of every chat.
+        if not self.ws.user.can(PUBLISH, room) and not await allowed(self.ws, room, PUBLISH):
+            return
         if not await is_member(self.ws, room, "chatting in it"):
             return
         user_id = self.current_user.id
@@ -245,6 +261,8 @@ class HistoryHandler(MsgHandler[HistoryMessage]):
         """Read the room's history, or say why not."""
         broker = get_broker(self.ws)
         room = message.room
+        if not await allowed(self.ws, room, HISTORY):
+            return
         if not await is_member(self.ws, room, "reading its history"):
             return
         try:

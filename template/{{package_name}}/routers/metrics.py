@@ -5,16 +5,13 @@ otherwise). Without it, production refuses every scrape with 403 (the figures na
 activity and the service's limits), and debug serves them to anyone, like its docs.
 """
 
-import hmac
-
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.status import HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN
 
 from .. import metrics
+from ..api_keys import bearer_key, matches_any
 
 router = APIRouter(tags=["operations"])
-
-BEARER_PREFIX = "bearer "
 
 
 def check_access(request: Request) -> None:
@@ -27,12 +24,9 @@ def check_access(request: Request) -> None:
         raise HTTPException(
             HTTP_403_FORBIDDEN, "metrics are disabled: set METRICS_TOKEN to enable /metrics"
         )
-    given = request.headers.get("authorization", "")
-    if given[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
-        given = given[len(BEARER_PREFIX) :].strip()
-        # Constant time: the comparison must not tell an attacker how much of a key was right.
-        if hmac.compare_digest(given.encode(), expected.encode()):
-            return
+    given = bearer_key(request)
+    if given is not None and matches_any(given, [expected]):
+        return
     raise HTTPException(
         HTTP_401_UNAUTHORIZED,
         "send Authorization: Bearer <METRICS_TOKEN>",
