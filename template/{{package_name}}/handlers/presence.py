@@ -2,9 +2,10 @@
 
 ``{"type": "presence", "room": R}`` → ``{"type": "presence", "room": R, "users": [{"user":
 "alice", "connections": 2}, ...], "total": N}``: at most PRESENCE_MAX_USERS users (sorted by
-user id), and how many there are in all. Members only, as ``history``: asking about a room
-not joined gets a 40010 error frame, a broker that cannot answer 50010. Members that joined
-with ``"presence": true`` also get ``presence_join`` / ``presence_leave`` events
+user id), and how many there are in all. It takes the ``presence`` right (else 40301)
+and, as ``history``, membership: asking about a room not joined gets a 40010 error frame,
+a broker that cannot answer 50010. Members that joined with ``"presence": true`` (which
+also takes the right) get ``presence_join`` / ``presence_leave`` events
 (``broker/presence.py``).
 """
 
@@ -13,7 +14,9 @@ from typing import Literal
 from typing_extensions import TypedDict
 
 from ..broker import BrokerUnavailableError, get_presence
+from ..permissions import PRESENCE
 from ..status_codes import BROKER_UNAVAILABLE_50010
+from .access import allowed
 from .base import MsgHandler
 from .factory import MsgHandlerFactory
 from .rooms import RoomMessage, is_member
@@ -50,7 +53,8 @@ class PresenceHandler(MsgHandler[PresenceMessage]):
     async def handle(self, message: PresenceMessage) -> None:
         """Read the room's presence, or say why not."""
         room = message.room
-        # Permissions: the `presence` capability check goes here, before membership.
+        if not await allowed(self.ws, room, PRESENCE):
+            return
         if not await is_member(self.ws, room, "asking who is in it"):
             return
         try:

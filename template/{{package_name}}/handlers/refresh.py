@@ -15,12 +15,12 @@ from typing_extensions import TypedDict
 
 from ..auth import AuthError, authorizer_for
 from ..auth.dependency import INVALID_TOKEN
-from ..broker import get_broker
-from ..permissions import JOIN
+from ..broker import get_broker, get_presence
+from ..permissions import JOIN, PRESENCE
 from ..status_codes import REFRESH_REFUSED_40009
 from .base import Message, MsgHandler
 from .factory import MsgHandlerFactory
-from .rooms import FORBIDDEN_REASON, LeftReply
+from .rooms import FORBIDDEN_REASON, LeftReply, leave_room
 
 OTHER_USER = "the token is for another user"
 
@@ -63,10 +63,15 @@ class RefreshHandler(MsgHandler[RefreshMessage]):
         else:
             self.ws.reauthenticate(user, message.token)
             # Left before anything is sent: no frame of a forbidden room follows `refreshed`.
-            broker = get_broker(self.ws)
-            forbidden = [room for room in broker.rooms_of(self.ws) if not user.can(JOIN, room)]
+            rooms = get_broker(self.ws).rooms_of(self.ws)
+            forbidden = [room for room in rooms if not user.can(JOIN, room)]
             for room in forbidden:
-                await broker.leave(room, self.ws)
+                await leave_room(self.ws, room)
+            # Rooms kept without the `presence` right stop sending presence events.
+            presence = get_presence(self.ws)
+            for room in rooms:
+                if room not in forbidden and not user.can(PRESENCE, room):
+                    await presence.add(room, self.ws, user.id, watch=False)
             reply: RefreshedReply = {"type": "refreshed", "expires_at": user.expires_at}
             await self.reply(reply)
             for room in sorted(forbidden):

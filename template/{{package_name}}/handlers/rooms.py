@@ -32,7 +32,7 @@ from ..broker import (
 )
 from ..broker.frames import ChatFrame, EventFrame, JoinedFrame
 from ..connections import ClientConnection
-from ..permissions import HISTORY, JOIN, PUBLISH
+from ..permissions import HISTORY, JOIN, PRESENCE, PUBLISH
 from ..status_codes import (
     BROKER_UNAVAILABLE_50010,
     NOT_IN_ROOM_40010,
@@ -162,6 +162,10 @@ class JoinHandler(MsgHandler[JoinMessage]):
         """Join: the broker sends ``joined`` and any recovered messages, in that order."""
         if not await allowed(self.ws, message.room, JOIN):
             return
+        # Watching the events takes the `presence` right: refused whole, so a join is
+        # either done as asked or not at all.
+        if message.presence and not await allowed(self.ws, message.room, PRESENCE):
+            return
         since = message.since
         position = None if since is None else StreamPosition(since.offset, since.epoch)
         try:
@@ -171,7 +175,6 @@ class JoinHandler(MsgHandler[JoinMessage]):
                 BROKER_UNAVAILABLE_50010, "rooms are unavailable, try again", room=message.room
             )
             return
-        # Permissions: watching the events (`message.presence`) takes the `presence` capability.
         presence = get_presence(self.ws)
         await presence.add(message.room, self.ws, self.current_user.id, watch=message.presence)
 
