@@ -254,6 +254,12 @@ def client_argv(mode: str, port: int, pinning: Pinning, **options: object) -> li
         "--target",
         TARGET,
     ]
+    return argv + option_args(options)
+
+
+def option_args(options: Mapping[str, object]) -> list[str]:
+    """``--some-name value`` for each ``some_name=value``."""
+    argv: list[str] = []
     for name, value in options.items():
         argv += [f"--{name.replace('_', '-')}", str(value)]
     return argv
@@ -267,9 +273,18 @@ def run_client(
     Raises:
         RuntimeError: the client failed or gave no result within `timeout` seconds.
     """
+    return run_json(client_argv(mode, port, pinning, **options), timeout, f"client {mode}")
+
+
+def run_json(argv: Sequence[str], timeout: float, what: str) -> dict[str, Any]:
+    """Run a client process to completion and return the JSON of its last output line.
+
+    Raises:
+        RuntimeError: it failed or gave no result within `timeout` seconds.
+    """
     try:
         done = subprocess.run(
-            client_argv(mode, port, pinning, **options),
+            argv,
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
@@ -278,9 +293,9 @@ def run_client(
             preexec_fn=_raise_nofile_limit,
         )
     except subprocess.TimeoutExpired as exc:
-        raise RuntimeError(f"client {mode} on port {port} still running after {timeout} s") from exc
+        raise RuntimeError(f"{what} still running after {timeout} s") from exc
     if done.returncode != 0:
-        raise RuntimeError(f"client {mode} on port {port} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{what} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
