@@ -128,14 +128,15 @@ def parse_fanout_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--subscribers", type=int, help="room size (200)")
     parser.add_argument("--windows", help="messages in flight, comma-separated (8,32,128)")
     parser.add_argument("--messages", type=int, help="messages per run at most (4000)")
-    parser.add_argument("--max-seconds", type=float, help="publishing time per run at most (4)")
-    parser.add_argument("--rate", type=float, help="fixed publish rate for latency, msg/s (20)")
-    parser.add_argument("--rate-seconds", type=float, help="seconds per latency run (4)")
+    parser.add_argument("--max-seconds", type=float, help="publishing time per run at most (3)")
+    parser.add_argument("--rate", type=float, help="fixed publish rate for latency, msg/s (10)")
+    parser.add_argument("--rate-seconds", type=float, help="seconds per latency run (3)")
     parser.add_argument("--rounds", type=int, help="alternating rounds (3)")
     parser.add_argument(
         "--modes", default=",".join(PEER_MODES), help="memory, redis or both (memory,redis)"
     )
     parser.add_argument("--out", type=Path, help="also write the markdown report here")
+    parser.add_argument("--svg", type=Path, help="also write a bar chart (SVG) of msg/s here")
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers (0)")
     parser.add_argument("--client-cpu", type=int, default=1, help="CPU for the client (1)")
     parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
@@ -167,7 +168,13 @@ def main_fanout(argv: list[str]) -> int:
         log("generating the production service from this checkout's template")
         project = generate_service(workdir)
         body = run_peer_fanout(
-            workdir, project, fanout_sizes(args), pinning, args.log_level, args.modes.split(",")
+            workdir,
+            project,
+            fanout_sizes(args),
+            pinning,
+            args.log_level,
+            args.modes.split(","),
+            args.svg,
         )
     command = shlex.join(["python", "-m", "bench", "fanout", *argv])
     report = f"Machine: {machine_description(pinning)}.\n\nCommand: `{command}`\n\n{body}"

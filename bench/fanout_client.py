@@ -82,14 +82,19 @@ class DeliveryTracker:
     """Checks every delivered frame and keeps the figures of one run.
 
     Each subscriber must get each published message exactly once, in publish order, with
-    the timestamp the publisher put in it. A frame whose sequence number is not above
-    the last one that subscriber got is out of order (a repeat counts too: it is not in
-    order either); a frame whose timestamp differs from the one sent is corrupt.
+    the timestamp the publisher put in it. A first copy is delivered (and counted for
+    throughput, latency and the window) even when it comes late; it is also out of order
+    when its sequence number is below one that subscriber already got. A second copy of
+    a message is out of order too, and not delivered again. A frame whose timestamp
+    differs from the one sent is corrupt; one whose sequence number was never sent is
+    unknown. Lost is what was sent and never arrived, in any order.
     """
 
     def __init__(self, subscribers: int, on_complete: Callable[[], None] | None = None) -> None:
         self.subscribers = subscribers
         self.last_seq = [0] * subscribers
+        # Per subscriber, a byte per sequence number: 1 once that message arrived.
+        self.seen = [bytearray() for _ in range(subscribers)]
         self.sent_ns: dict[int, int] = {}
         self.remaining: dict[int, int] = {}
         self.delivered = 0
@@ -116,10 +121,17 @@ class DeliveryTracker:
             return
         if stamp_ns != sent_ns:
             self.corrupt += 1
-        if seq <= self.last_seq[subscriber]:
-            self.out_of_order += 1
+        seen = self.seen[subscriber]
+        if seq >= len(seen):
+            seen.extend(bytes(seq + 1024 - len(seen)))
+        if seen[seq]:
+            self.out_of_order += 1  # a repeat
             return
-        self.last_seq[subscriber] = seq
+        seen[seq] = 1
+        if seq < self.last_seq[subscriber]:
+            self.out_of_order += 1
+        else:
+            self.last_seq[subscriber] = seq
         self.delivered += 1
         self.last_delivery_ns = now_ns
         self.latencies_ns.append(now_ns - sent_ns)

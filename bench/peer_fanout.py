@@ -45,6 +45,7 @@ from bench.servers import (
     uvicorn_flags,
 )
 from bench.stats import Spread, markdown_table, median, verdict
+from bench.svg import write_bar_chart
 from bench.ws_bench import log, rotated
 
 MODES = ("memory", "redis")
@@ -128,7 +129,9 @@ class Sizes:
     rounds: int
 
 
-FULL = Sizes(200, (8, 32, 128), 4000, 3.0, 20.0, 3.0, 3)
+# The fixed rate: 10 msg/s to 200 subscribers is 2,000 deliveries/s, about half of what the
+# slowest peer (Channels, in-memory layer) carried at any window on the 2-core machine.
+FULL = Sizes(200, (8, 32, 128), 4000, 3.0, 10.0, 3.0, 3)
 QUICK = Sizes(20, (32,), 200, 0.5, 20.0, 0.5, 1)
 
 
@@ -464,6 +467,21 @@ def redis_for(mode: str, pinning: Pinning) -> Iterator[tuple[str | None, int | N
         yield url, pid
 
 
+def chart_groups(all_results: Sequence[ModeResults]) -> list[tuple[str, list[tuple[str, float]]]]:
+    """The plot's data: per mode and window, each server's median delivered msg/s."""
+    return [
+        (
+            f"{results.mode}, {window} in flight",
+            [
+                (results.labels[key], median([run.delivered_per_s for run in runs[key]]))
+                for key in results.keys
+            ],
+        )
+        for results in all_results
+        for window, runs in results.windows.items()
+    ]
+
+
 def run_peer_fanout(
     workdir: Path,
     project: Path,
@@ -471,8 +489,9 @@ def run_peer_fanout(
     pinning: Pinning,
     log_level: str,
     modes: Sequence[str] = MODES,
+    svg: Path | None = None,
 ) -> str:
-    """Measure every mode in `modes`; return the markdown report."""
+    """Measure every mode in `modes`; return the markdown report (and write the plot)."""
     missing = missing_peers()
     skipped = [
         f"Skipped: {LABELS[key]} is not installed (`pip install -e '.[bench]'`)." for key in missing
@@ -490,4 +509,9 @@ def run_peer_fanout(
             served = project if mode == "memory" else generate_redis_service(workdir)
             cast = contenders(mode, served, url, log_level, missing)
             collected.append(measure_mode(mode, cast, sizes, pinning, workdir, pid, skipped))
-    return report(collected, sizes) if collected else "\n\n".join(skipped)
+    if not collected:
+        return "\n\n".join(skipped)
+    if svg is not None:
+        title = f"Room fan-out: delivered messages/s, {sizes.subscribers} subscribers (medians)"
+        write_bar_chart(svg, title, chart_groups(collected), "/s")
+    return report(collected, sizes)

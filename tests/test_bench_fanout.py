@@ -6,6 +6,7 @@ tests of the fixes, which skip without them.
 
 import asyncio
 import json
+from xml.etree import ElementTree
 
 import pytest
 
@@ -17,10 +18,12 @@ from bench.peer_fanout import (
     ModeResults,
     Run,
     best_peer_ratios,
+    chart_groups,
     contenders,
     goal_rows,
     report,
 )
+from bench.svg import bar_chart
 
 
 def tracker_with(sent: int, subscribers: int = 2) -> DeliveryTracker:
@@ -46,15 +49,16 @@ def test_in_order_deliveries_complete_messages_and_free_the_window():
     assert (tracker.out_of_order, tracker.corrupt, tracker.unknown) == (0, 0, 0)
 
 
-def test_an_older_or_repeated_sequence_number_is_out_of_order_and_not_delivered():
+def test_a_late_copy_is_delivered_out_of_order_and_a_repeat_is_not_delivered_again():
     tracker = tracker_with(3)
     tracker.received(0, 2, 1002, 5000)
     tracker.received(0, 1, 1001, 5000)  # older than the last one this subscriber got
     tracker.received(0, 2, 1002, 5000)  # a repeat
     tracker.received(1, 1, 1001, 5000)  # another subscriber has its own order
     assert tracker.out_of_order == 2
-    assert tracker.delivered == 2
-    assert tracker.lost() == 3 * 2 - 2
+    assert tracker.delivered == 3
+    assert tracker.lost() == 3 * 2 - 3
+    assert tracker.completed == 1  # message 1 reached both subscribers, late or not
 
 
 def test_a_gap_is_counted_as_lost_not_as_out_of_order():
@@ -240,3 +244,28 @@ def test_the_fixed_broadcast_keeps_both_subscribers():
     from bench.peers.fixes import FixedBroadcast
 
     assert asyncio.run(subscribe_together(FixedBroadcast)) == (2, 0)
+
+
+def test_the_bar_chart_is_svg_with_one_bar_per_value_on_one_scale():
+    svg = bar_chart("t", [("memory", [("a", 100.0), ("b", 50.0)]), ("redis", [("a", 25.0)])], "/s")
+    root = ElementTree.fromstring(svg)
+    bars = [el for el in root if el.tag.endswith("rect")][1:]  # the first is the background
+    widths = [float(bar.get("width")) for bar in bars]
+    assert widths[0] == 2 * widths[1] == 4 * widths[2]
+    assert bars[0].get("fill") == bars[2].get("fill") != bars[1].get("fill")  # "a" keeps its colour
+
+
+def test_the_bar_chart_refuses_no_bars_and_negative_values():
+    with pytest.raises(ValueError, match="at least one"):
+        bar_chart("t", [], "/s")
+    with pytest.raises(ValueError, match="negative"):
+        bar_chart("t", [("g", [("a", -1.0)])], "/s")
+
+
+def test_chart_groups_take_each_servers_median_per_mode_and_window():
+    data = results(run(300.0), run(200.0), run(1.0))
+    data.windows[32]["generated"].append(run(100.0))
+    data.windows[32]["generated"].append(run(500.0))
+    groups = chart_groups([data])
+    assert groups[0][0] == "redis, 32 in flight"
+    assert dict(groups[0][1])["generated"] == 300.0
