@@ -2,7 +2,8 @@
 
 The default is the full run behind the README's Performance section; ``--quick`` is the
 seconds-long smoke run CI uses. ``python -m bench fanout`` runs only the room fan-out
-against the peers (`bench.peer_fanout`), with its own options. Goals are reported as
+against the peers (`bench.peer_fanout`), ``python -m bench scale`` only the 10,000-session
+part (`bench.scale`), each with its own options. Goals are reported as
 PASS/MISS, never enforced: the exit status is non-zero only when the benchmark itself breaks.
 """
 
@@ -20,7 +21,8 @@ from bench.peer_fanout import MODES as PEER_MODES
 from bench.peer_fanout import QUICK as PEERS_QUICK
 from bench.peer_fanout import Sizes, run_peer_fanout
 from bench.report import Settings, machine_description, plot, render
-from bench.servers import Pinning, generate_service, server_specs
+from bench.scale import run_scale, scale_table
+from bench.servers import REPO_ROOT, Pinning, ServerSpec, generate_service, server_specs
 from bench.ws_bench import WsResults, log, run_ws
 
 FULL = {
@@ -135,17 +137,63 @@ def parse_fanout_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--modes", default=",".join(PEER_MODES), help="memory, redis or both (memory,redis)"
     )
-    parser.add_argument("--out", type=Path, help="also write the markdown report here")
     parser.add_argument("--svg", type=Path, help="also write a bar chart (SVG) of msg/s here")
-    parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers (0)")
-    parser.add_argument("--client-cpu", type=int, default=1, help="CPU for the client (1)")
-    parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
-    parser.add_argument("--log-level", default="warning", help="servers' log level (warning)")
+    add_common_options(parser)
     args = parser.parse_args(argv)
     modes = args.modes.split(",")
     if not modes or any(mode not in PEER_MODES for mode in modes):
         parser.error(f"--modes takes {' and/or '.join(PEER_MODES)}, got {args.modes!r}")
     return args
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """The options every sub-command shares: report file, pinning, servers' log level."""
+    parser.add_argument("--out", type=Path, help="also write the markdown report here")
+    parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers (0)")
+    parser.add_argument("--client-cpu", type=int, default=1, help="CPU for the client (1)")
+    parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
+    parser.add_argument("--log-level", default="warning", help="servers' log level (warning)")
+
+
+def parse_scale_args(argv: list[str]) -> argparse.Namespace:
+    """``python -m bench scale``'s options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench scale",
+        description="N concurrent authenticated sessions in one process: time to connect, RSS "
+        "per session (generated service and bare endpoint), fan-out to a room of N.",
+    )
+    parser.add_argument("--sessions", type=int, default=10_000, help="sessions (10000)")
+    parser.add_argument("--messages", type=int, default=50, help="fan-out messages (50)")
+    add_common_options(parser)
+    return parser.parse_args(argv)
+
+
+def main_scale(argv: list[str]) -> int:
+    """``python -m bench scale``: issue 18's part 3."""
+    args = parse_scale_args(argv)
+    pinning = pinning_of(args)
+    with tempfile.TemporaryDirectory(prefix="fastgen-bench-") as tmp:
+        workdir = Path(tmp)
+        log("generating the production service from this checkout's template")
+        project = generate_service(workdir)
+        specs = dict(server_specs(project, args.log_level, {}))
+        specs["raw-broadcast"] = ServerSpec(
+            "raw-broadcast", [sys.executable, "-m", "bench.peers.raw_broadcast"], REPO_ROOT
+        )
+        rows = run_scale(specs, pinning, workdir, args.sessions, args.messages)
+    body = scale_table(rows, args.sessions, args.messages)
+    return write_report(["scale", *argv], pinning, body, args.out)
+
+
+def write_report(argv: list[str], pinning: Pinning, body: str, out: Path | None) -> int:
+    """Print a sub-command's report (machine, command, body) and write it to `out` if given."""
+    command = shlex.join(["python", "-m", "bench", *argv])
+    report = f"Machine: {machine_description(pinning)}.\n\nCommand: `{command}`\n\n{body}"
+    print(report)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report + "\n", encoding="utf-8")
+    return 0
 
 
 def fanout_sizes(args: argparse.Namespace) -> Sizes:
@@ -176,13 +224,7 @@ def main_fanout(argv: list[str]) -> int:
             args.modes.split(","),
             args.svg,
         )
-    command = shlex.join(["python", "-m", "bench", "fanout", *argv])
-    report = f"Machine: {machine_description(pinning)}.\n\nCommand: `{command}`\n\n{body}"
-    print(report)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report + "\n", encoding="utf-8")
-    return 0
+    return write_report(["fanout", *argv], pinning, body, args.out)
 
 
 def pinning_of(args: argparse.Namespace) -> Pinning:
@@ -197,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
     if given[:1] == ["fanout"]:
         return main_fanout(given[1:])
+    if given[:1] == ["scale"]:
+        return main_scale(given[1:])
     args = parse_args(argv)
     pinning = pinning_of(args)
     command = shlex.join(["python", "-m", "bench", *given])

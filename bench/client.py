@@ -232,8 +232,10 @@ async def run_echo(args: argparse.Namespace) -> dict[str, Any]:
 
 async def run_idle(args: argparse.Namespace) -> dict[str, Any]:
     """Open `conns` authenticated sessions, report, hold them until stdin says go."""
+    started = time.perf_counter()
     conns = await open_many(args.conns, 50, lambda: _open(args))
-    print(json.dumps({"ready": len(conns)}), flush=True)
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"ready": len(conns), "connect_s": elapsed}), flush=True)
     loop = asyncio.get_running_loop()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(loop.run_in_executor(None, sys.stdin.readline), args.hold)

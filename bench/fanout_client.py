@@ -27,6 +27,7 @@ from typing import Any
 
 from bench import wsproto_lite as wsl
 from bench.client import OPEN_TIMEOUT, ClientProtocol, run_and_print
+from bench.servers import process_cpu_seconds
 from bench.stats import percentile
 
 ROOM = "bench"
@@ -253,6 +254,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     publisher = await open_member(ports[0], dialect, -1, tracker)
     try:
         reached = await barrier(publisher, subscribers, dialect)
+        pids = [int(pid) for pid in args.server_pids.split(",") if pid]
+        server_cpu = sum(map(process_cpu_seconds, pids))
         cpu_started = time.process_time()
         started_ns = time.perf_counter_ns()
         if args.rate:
@@ -261,6 +264,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await publish_windowed(publisher, dialect, tracker, progress, args)
         await drain(tracker, progress)
         client_cpu = time.process_time() - cpu_started
+        server_cpu = sum(map(process_cpu_seconds, pids)) - server_cpu
     finally:
         await asyncio.gather(
             *(member.close() for member in [publisher, *subscribers]), return_exceptions=True
@@ -280,6 +284,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "p50_ms": percentile(latencies, 50) / 1e6,
         "p99_ms": percentile(latencies, 99) / 1e6,
         "client_cpu_share": client_cpu / elapsed,
+        "server_cpu_s": server_cpu,
     }
 
 
@@ -345,6 +350,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=2000, help="messages at most")
     parser.add_argument("--max-seconds", type=float, default=5.0, help="publishing time at most")
     parser.add_argument("--rate", type=float, default=0.0, help="fixed publish rate (latency)")
+    parser.add_argument(
+        "--server-pids", default="", help="processes whose CPU time the run reports (comma list)"
+    )
     return parser.parse_args(argv)
 
 
