@@ -11,6 +11,8 @@ import argparse
 import shlex
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.app_cost import run_app_cost
@@ -172,10 +174,7 @@ def main_scale(argv: list[str]) -> int:
     """``python -m bench scale``: issue 18's part 3."""
     args = parse_scale_args(argv)
     pinning = pinning_of(args)
-    with tempfile.TemporaryDirectory(prefix="fastgen-bench-") as tmp:
-        workdir = Path(tmp)
-        log("generating the production service from this checkout's template")
-        project = generate_service(workdir)
+    with generated_project() as (workdir, project):
         specs = dict(server_specs(project, args.log_level, {}))
         specs["raw-broadcast"] = ServerSpec(
             "raw-broadcast", [sys.executable, "-m", "bench.peers.raw_broadcast"], REPO_ROOT
@@ -183,6 +182,15 @@ def main_scale(argv: list[str]) -> int:
         rows = run_scale(specs, pinning, workdir, args.sessions, args.messages)
     body = scale_table(rows, args.sessions, args.messages)
     return write_report(["scale", *argv], pinning, body, args.out)
+
+
+@contextmanager
+def generated_project() -> Iterator[tuple[Path, Path]]:
+    """A temporary working folder with the production service generated in it."""
+    with tempfile.TemporaryDirectory(prefix="fastgen-bench-") as tmp:
+        workdir = Path(tmp)
+        log("generating the production service from this checkout's template")
+        yield workdir, generate_service(workdir)
 
 
 def write_report(argv: list[str], pinning: Pinning, body: str, out: Path | None) -> int:
@@ -211,10 +219,7 @@ def main_fanout(argv: list[str]) -> int:
     """``python -m bench fanout``: the peers' fan-out alone."""
     args = parse_fanout_args(argv)
     pinning = pinning_of(args)
-    with tempfile.TemporaryDirectory(prefix="fastgen-bench-") as tmp:
-        workdir = Path(tmp)
-        log("generating the production service from this checkout's template")
-        project = generate_service(workdir)
+    with generated_project() as (workdir, project):
         body = run_peer_fanout(
             workdir,
             project,
