@@ -23,6 +23,7 @@ from bench.peer_fanout import (
     goal_rows,
     report,
 )
+from bench.scale import ScaleRow, scale_table
 from bench.svg import bar_chart
 
 
@@ -269,3 +270,21 @@ def test_chart_groups_take_each_servers_median_per_mode_and_window():
     groups = chart_groups([data])
     assert groups[0][0] == "redis, 32 in flight"
     assert dict(groups[0][1])["generated"] == 300.0
+
+
+def test_scale_table_gives_rates_and_dashes_for_what_a_server_was_not_measured_on():
+    rows = [
+        ScaleRow("generated", 10.0, 35.25, run(60000.0)),
+        ScaleRow("bare", 5.0, 30.0),
+        ScaleRow("ceiling", fanout=run(80000.0, lost=2)),
+    ]
+    lines = scale_table(rows, 1000, 50).splitlines()
+    cells = {
+        line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+        for line in lines
+        if line.startswith("| ")
+    }
+    assert cells["generated"] == ["10.0", "100", "35.2", "60,000", "10.00", "0", "0"]
+    assert cells["bare"] == ["5.0", "200", "30.0", "-", "-", "-", "-"]
+    assert cells["ceiling"][:3] == ["-", "-", "-"]
+    assert cells["ceiling"][-2:] == ["2", "0"]
