@@ -19,14 +19,15 @@ broadcaster 0.3.1, `Broadcast.subscribe` (loses whole subscribers when they arri
     in-memory backend never yields there, so only ``redis://`` shows it. Fix: record the
     queue before awaiting the backend.
 
-python-socketio 5.x, `AsyncRedisManager` (out of order on the other process):
+python-socketio 5.x, `AsyncRedisManager` (out of order on the other process, rarely):
     `AsyncServer` runs each event handler in its own task (``async_handlers=True``, the
     default), and each ``emit`` awaits ``redis.publish`` on a connection taken from a
-    pool: concurrent emits write their PUBLISH on different connections, and Redis reads
-    its connections in no particular order, so the other process gets the chats out of
-    publish order (this process's own members get them in order). Fix: publish one at a
-    time, in the order the emits reached ``_publish`` (an `asyncio.Lock` wakes its waiters
-    first come, first served).
+    pool: concurrent emits can write their PUBLISH on different connections, and nothing
+    orders one connection against another (e.g. while the pool opens a new one), so the
+    other process can get the chats out of publish order (this process's own members get
+    them in order). Seen once in this bench's runs, not reproduced on demand; this is our
+    reading of the code. Fix: publish one at a time, in the order the emits reached
+    ``_publish`` (an `asyncio.Lock` wakes its waiters first come, first served).
 """
 
 import asyncio
