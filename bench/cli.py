@@ -1,22 +1,31 @@
 """``python -m bench``: the command line that ties the parts together.
 
 The default is the full run behind the README's Performance section; ``--quick`` is the
-seconds-long smoke run CI uses. Goals are reported as PASS/MISS, never enforced: the exit
-status is non-zero only when the benchmark itself breaks.
+seconds-long smoke run CI uses. ``python -m bench fanout`` runs only the room fan-out
+against the peers (`bench.peer_fanout`), ``python -m bench scale`` only the 10,000-session
+part (`bench.scale`), each with its own options. Goals are reported as
+PASS/MISS, never enforced: the exit status is non-zero only when the benchmark itself breaks.
 """
 
 import argparse
 import shlex
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.app_cost import run_app_cost
 from bench.fanout import run_all
 from bench.gen_speed import GenResults, run_generator
+from bench.peer_fanout import FULL as PEERS_FULL
+from bench.peer_fanout import MODES as PEER_MODES
+from bench.peer_fanout import QUICK as PEERS_QUICK
+from bench.peer_fanout import Sizes, run_peer_fanout
 from bench.presence import run_presence
 from bench.report import Settings, machine_description, plot, render
-from bench.servers import Pinning, generate_service, server_specs
+from bench.scale import run_scale, scale_table
+from bench.servers import REPO_ROOT, Pinning, ServerSpec, generate_service, server_specs
 from bench.ws_bench import WsResults, log, run_ws
 
 FULL = {
@@ -78,6 +87,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fanout-members", type=int, help="members of the fan-out room (100)")
     parser.add_argument("--fanout-messages", type=int, help="chats per fan-out round (5000)")
     parser.add_argument("--skip-fanout", action="store_true", help="skip the fan-out part")
+    parser.add_argument(
+        "--skip-peers", action="store_true", help="skip the fan-out against the peers"
+    )
     parser.add_argument("--out", type=Path, help="also write the markdown report here")
     parser.add_argument("--skip-ws", action="store_true", help="skip the WebSocket part")
     parser.add_argument("--skip-generator", action="store_true", help="skip the generator part")
@@ -109,21 +121,143 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def parse_fanout_args(argv: list[str]) -> argparse.Namespace:
+    """``python -m bench fanout``'s options; unset sizes come from the full or quick preset."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench fanout",
+        description="Room fan-out of the generated service against python-socketio, Django "
+        "Channels, FastAPI + broadcaster and a raw websockets.broadcast ceiling, memory and "
+        "Redis modes, alternating rounds. Prints a markdown report.",
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: seconds, tiny sizes")
+    parser.add_argument("--subscribers", type=int, help="room size (200)")
+    parser.add_argument("--windows", help="messages in flight, comma-separated (8,32,128)")
+    parser.add_argument("--messages", type=int, help="messages per run at most (4000)")
+    parser.add_argument("--max-seconds", type=float, help="publishing time per run at most (3)")
+    parser.add_argument("--rate", type=float, help="fixed publish rate for latency, msg/s (10)")
+    parser.add_argument("--rate-seconds", type=float, help="seconds per latency run (3)")
+    parser.add_argument("--rounds", type=int, help="alternating rounds (3)")
+    parser.add_argument(
+        "--modes", default=",".join(PEER_MODES), help="memory, redis or both (memory,redis)"
+    )
+    parser.add_argument("--svg", type=Path, help="also write a bar chart (SVG) of msg/s here")
+    add_common_options(parser)
+    args = parser.parse_args(argv)
+    modes = args.modes.split(",")
+    if not modes or any(mode not in PEER_MODES for mode in modes):
+        parser.error(f"--modes takes {' and/or '.join(PEER_MODES)}, got {args.modes!r}")
+    return args
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """The options every sub-command shares: report file, pinning, servers' log level."""
+    parser.add_argument("--out", type=Path, help="also write the markdown report here")
+    parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers (0)")
+    parser.add_argument("--client-cpu", type=int, default=1, help="CPU for the client (1)")
+    parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
+    parser.add_argument("--log-level", default="warning", help="servers' log level (warning)")
+
+
+def parse_scale_args(argv: list[str]) -> argparse.Namespace:
+    """``python -m bench scale``'s options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench scale",
+        description="N concurrent authenticated sessions in one process: time to connect, RSS "
+        "per session (generated service and bare endpoint), fan-out to a room of N.",
+    )
+    parser.add_argument("--sessions", type=int, default=10_000, help="sessions (10000)")
+    parser.add_argument("--messages", type=int, default=50, help="fan-out messages (50)")
+    add_common_options(parser)
+    return parser.parse_args(argv)
+
+
+def main_scale(argv: list[str]) -> int:
+    """``python -m bench scale``: issue 18's part 3."""
+    args = parse_scale_args(argv)
+    pinning = pinning_of(args)
+    with generated_project() as (workdir, project):
+        specs = dict(server_specs(project, args.log_level, {}))
+        specs["raw-broadcast"] = ServerSpec(
+            "raw-broadcast", [sys.executable, "-m", "bench.peers.raw_broadcast"], REPO_ROOT
+        )
+        rows = run_scale(specs, pinning, workdir, args.sessions, args.messages)
+    body = scale_table(rows, args.sessions, args.messages)
+    return write_report(["scale", *argv], pinning, body, args.out)
+
+
+@contextmanager
+def generated_project() -> Iterator[tuple[Path, Path]]:
+    """A temporary working folder with the production service generated in it."""
+    with tempfile.TemporaryDirectory(prefix="fastgen-bench-") as tmp:
+        workdir = Path(tmp)
+        log("generating the production service from this checkout's template")
+        yield workdir, generate_service(workdir)
+
+
+def write_report(argv: list[str], pinning: Pinning, body: str, out: Path | None) -> int:
+    """Print a sub-command's report (machine, command, body) and write it to `out` if given."""
+    command = shlex.join(["python", "-m", "bench", *argv])
+    report = f"Machine: {machine_description(pinning)}.\n\nCommand: `{command}`\n\n{body}"
+    print(report)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report + "\n", encoding="utf-8")
+    return 0
+
+
+def fanout_sizes(args: argparse.Namespace) -> Sizes:
+    """The preset, with what the command line set."""
+    preset = PEERS_QUICK if args.quick else PEERS_FULL
+    windows = tuple(int(w) for w in args.windows.split(",")) if args.windows else preset.windows
+    pick = {
+        name: getattr(args, name) if getattr(args, name) is not None else getattr(preset, name)
+        for name in ("subscribers", "messages", "max_seconds", "rate", "rate_seconds", "rounds")
+    }
+    return Sizes(windows=windows, **pick)
+
+
+def main_fanout(argv: list[str]) -> int:
+    """``python -m bench fanout``: the peers' fan-out alone."""
+    args = parse_fanout_args(argv)
+    pinning = pinning_of(args)
+    with generated_project() as (workdir, project):
+        body = run_peer_fanout(
+            workdir,
+            project,
+            fanout_sizes(args),
+            pinning,
+            args.log_level,
+            args.modes.split(","),
+            args.svg,
+        )
+    return write_report(["fanout", *argv], pinning, body, args.out)
+
+
+def pinning_of(args: argparse.Namespace) -> Pinning:
+    """The CPUs the command line asked for (none with ``--no-pin``)."""
+    if args.no_pin:
+        return Pinning(None, None)
+    return Pinning.detect(args.server_cpu, args.client_cpu)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the selected parts, print the report (and write it and the plot if asked)."""
-    if (sys.argv[1:] if argv is None else argv)[:1] == ["presence"]:
-        return run_presence((sys.argv[1:] if argv is None else argv)[1:])
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["fanout"]:
+        return main_fanout(given[1:])
+    if given[:1] == ["scale"]:
+        return main_scale(given[1:])
+    if given[:1] == ["presence"]:
+        return run_presence(given[1:])
     args = parse_args(argv)
-    pinning = (
-        Pinning(None, None) if args.no_pin else Pinning.detect(args.server_cpu, args.client_cpu)
-    )
-    command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    pinning = pinning_of(args)
+    command = shlex.join(["python", "-m", "bench", *given])
     ws: WsResults | None = None
     gen: GenResults | None = None
     fanout = ""
     with tempfile.TemporaryDirectory(prefix="fastgen-bench-") as tmp:
         workdir = Path(tmp)
-        if not (args.skip_ws and args.skip_fanout):
+        if not (args.skip_ws and args.skip_fanout and args.skip_peers):
             log("generating the production service from this checkout's template")
             project = generate_service(workdir)
         if not args.skip_fanout:
@@ -134,6 +268,16 @@ def main(argv: list[str] | None = None) -> int:
             for line in fanout.splitlines():
                 if line.startswith(("History on", "Redis fan-out")):
                     log(line)
+        if not args.skip_peers:
+            log("timing room fan-out against the peers")
+            peers = run_peer_fanout(
+                workdir,
+                project,
+                PEERS_QUICK if args.quick else PEERS_FULL,
+                pinning,
+                args.log_level,
+            )
+            fanout = f"{fanout}\n\n{peers}" if fanout else peers
         if not args.skip_ws:
             specs = server_specs(
                 project, args.log_level, dict(p.split("=", 1) for p in args.gen_env)

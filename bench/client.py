@@ -12,7 +12,7 @@ import resource
 import sys
 import time
 from array import array
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, cast
 
 from bench import wsproto_lite as wsl
@@ -29,8 +29,12 @@ class ConnectionClosedError(Exception):
     """The connection closed while a reply was awaited."""
 
 
-class Connection(asyncio.Protocol):
-    """One client WebSocket: a handshake, then one request in flight at a time."""
+class ClientProtocol(asyncio.Protocol):
+    """A client WebSocket's wire side: the handshake, frame parsing, pongs and the close.
+
+    Subclasses get every text or binary payload in `on_message`, and name the futures a
+    broken connection must fail in `pending`.
+    """
 
     def __init__(self, request: bytes) -> None:
         self._request = request
@@ -39,10 +43,8 @@ class Connection(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self.opened: asyncio.Future[None] = self._loop.create_future()
         self.closed: asyncio.Future[None] = self._loop.create_future()
-        self._waiter: asyncio.Future[bytes] | None = None
         self._transport: asyncio.Transport | None = None
         self._upgraded = False
-        self.frame = wsl.client_frame(wsl.OP_TEXT, json.dumps(PAYLOAD).encode())
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Send the upgrade request."""
@@ -51,7 +53,7 @@ class Connection(asyncio.Protocol):
         self._transport.write(self._request)
 
     def data_received(self, data: bytes) -> None:
-        """Finish the handshake, then hand text frames to the waiting request."""
+        """Finish the handshake, then hand text and binary payloads to `on_message`."""
         if not self._upgraded:
             self._head += data
             head, sep, rest = bytes(self._head).partition(wsl.HEADER_END)
@@ -64,6 +66,7 @@ class Connection(asyncio.Protocol):
                 return
             self._upgraded = True
             self.opened.set_result(None)
+            self.on_open()
             data = rest
         self._buffer += data
         try:
@@ -73,37 +76,45 @@ class Connection(asyncio.Protocol):
             return
         for opcode, payload in frames:
             if opcode in (wsl.OP_TEXT, wsl.OP_BINARY):
-                if self._waiter is not None and not self._waiter.done():
-                    self._waiter.set_result(payload)
+                self.on_message(payload)
             elif opcode == wsl.OP_PING:
                 self._write(wsl.client_frame(wsl.OP_PONG, payload))
             elif opcode == wsl.OP_CLOSE:
                 self._write(wsl.client_frame(wsl.OP_CLOSE, payload[:2]))
                 self._fail(ConnectionClosedError(payload[:2].hex() or "no code"))
 
+    def on_open(self) -> None:
+        """The handshake is done (nothing to do by default)."""
+
+    def on_message(self, payload: bytes) -> None:
+        """One text or binary message from the server."""
+        raise NotImplementedError
+
+    def pending(self) -> list[asyncio.Future[Any] | None]:
+        """The futures a broken connection fails."""
+        return [self.opened]
+
     def connection_lost(self, exc: Exception | None) -> None:
         """Fail whatever still waits."""
         self._fail(ConnectionClosedError(str(exc or "connection lost")))
+
+    def send_text(self, text: str) -> None:
+        """Send one text frame (dropped once the connection is closing)."""
+        self._write(wsl.client_frame(wsl.OP_TEXT, text.encode()))
 
     def _write(self, data: bytes) -> None:
         if self._transport is not None and not self._transport.is_closing():
             self._transport.write(data)
 
     def _fail(self, exc: Exception) -> None:
-        for future in (self.opened, self._waiter):
+        for future in self.pending():
             if future is not None and not future.done():
                 future.set_exception(exc)
+                future.exception()  # retrieved: a failure nobody awaits is no warning
         if not self.closed.done():
             self.closed.set_result(None)
         if self._transport is not None:
             self._transport.close()
-
-    async def request(self) -> bytes:
-        """Send the echo frame and wait for the next text frame."""
-        waiter = self._waiter = self._loop.create_future()
-        assert self._transport is not None
-        self._transport.write(self.frame)
-        return await waiter
 
     async def close(self) -> None:
         """Close handshake: send 1000, wait (briefly) for the server's close, drop the socket."""
@@ -112,6 +123,31 @@ class Connection(asyncio.Protocol):
             await asyncio.wait_for(asyncio.shield(self.closed), OPEN_TIMEOUT)
         if self._transport is not None:
             self._transport.close()
+
+
+class Connection(ClientProtocol):
+    """One client WebSocket of the echo benchmark: one request in flight at a time."""
+
+    def __init__(self, request: bytes) -> None:
+        super().__init__(request)
+        self._waiter: asyncio.Future[bytes] | None = None
+        self.frame = wsl.client_frame(wsl.OP_TEXT, json.dumps(PAYLOAD).encode())
+
+    def on_message(self, payload: bytes) -> None:
+        """Hand the reply to the waiting request."""
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(payload)
+
+    def pending(self) -> list[asyncio.Future[Any] | None]:
+        """The handshake and the request in flight."""
+        return [self.opened, self._waiter]
+
+    async def request(self) -> bytes:
+        """Send the echo frame and wait for the next text frame."""
+        waiter = self._waiter = self._loop.create_future()
+        assert self._transport is not None
+        self._transport.write(self.frame)
+        return await waiter
 
 
 async def open_connection(host: str, port: int, target: str, origin: str | None) -> Connection:
@@ -196,8 +232,10 @@ async def run_echo(args: argparse.Namespace) -> dict[str, Any]:
 
 async def run_idle(args: argparse.Namespace) -> dict[str, Any]:
     """Open `conns` authenticated sessions, report, hold them until stdin says go."""
+    started = time.perf_counter()
     conns = await open_many(args.conns, 50, lambda: _open(args))
-    print(json.dumps({"ready": len(conns)}), flush=True)
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"ready": len(conns), "connect_s": elapsed}), flush=True)
     loop = asyncio.get_running_loop()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(loop.run_in_executor(None, sys.stdin.readline), args.hold)
@@ -258,8 +296,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Run one mode and print its results as one JSON line."""
     args = parse_args(argv)
+    run_and_print(MODES[args.mode](args))
+
+
+def run_and_print(coroutine: Coroutine[Any, Any, dict[str, Any]]) -> None:
+    """Run a client's `coroutine` with the file limit lifted; print its result as JSON."""
     raise_nofile_limit()
-    coroutine = MODES[args.mode](args)
     try:
         import uvloop  # the servers run on uvloop when it is installed; so does the client
     except ImportError:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.servers import GENERATED_PACKAGE, GENERATED_SERVICE, free_port
+from bench.servers import GENERATED_PACKAGE, GENERATED_SERVICE, Pinning, free_port
 from bench.stats import Spread, median, paired_ratios, verdict
 from bench.ws_bench import rotated
 
@@ -175,12 +175,26 @@ async def publish_many(broker: Any, room: str, chat: dict[str, str], count: int)
 @contextmanager
 def local_redis() -> Iterator[str | None]:
     """A throwaway ``redis-server`` on a loopback port (None when it is not installed)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         yield None
         return
+    with redis_server() as (url, _):
+        yield url
+
+
+@contextmanager
+def redis_server(cpu: int | None = None) -> Iterator[tuple[str, int]]:
+    """A throwaway ``redis-server`` on a loopback port (on `cpu` if given): URL and pid.
+
+    Raises:
+        RuntimeError: it is not installed, or did not listen within the start timeout.
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed")
     port = free_port()
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    argv = [*Pinning.prefix(cpu), *argv]
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + REDIS_START_TIMEOUT
@@ -192,7 +206,7 @@ def local_redis() -> Iterator[str | None]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("redis-server did not start") from None
                 time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -202,8 +216,11 @@ def generate_redis_service(workdir: Path) -> Path:
     """The production service generated with ``broadcast=redis``; return its folder."""
     from fastgen.generate import new_project  # on sys.path once `generate_service` ran
 
+    dest = workdir / "redis" / GENERATED_PACKAGE
+    if dest.exists():  # both fan-out parts use it: generated once per run
+        return dest
     project = new_project(
-        workdir / "redis" / GENERATED_PACKAGE,
+        dest,
         service=GENERATED_SERVICE,
         package=GENERATED_PACKAGE,
         data=["broadcast=redis"],

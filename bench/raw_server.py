@@ -8,8 +8,12 @@ import argparse
 import asyncio
 import json
 import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
+
+Handler = Callable[[ServerConnection], Awaitable[None]]
 
 
 async def echo(connection: ServerConnection) -> None:
@@ -18,29 +22,34 @@ async def echo(connection: ServerConnection) -> None:
         await connection.send(json.dumps(json.loads(message)))
 
 
-async def serve_until_signalled(host: str, port: int) -> None:
-    """Serve until SIGTERM or SIGINT."""
+async def serve_until_signalled(handler: Handler, host: str, port: int, **options: Any) -> None:
+    """Serve `handler` until SIGTERM or SIGINT (per-message-deflate off)."""
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set_result, None)
-    async with serve(echo, host, port, compression=None, max_size=16 * 2**20):
+    async with serve(handler, host, port, compression=None, **options):
         await stop
 
 
-def main() -> None:
-    """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(prog="python -m bench.raw_server", description=__doc__)
+def serve_main(handler: Handler, prog: str, **options: Any) -> None:
+    """Parse ``--host``/``--port``; serve `handler` on uvloop (when installed) until signalled."""
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    coroutine = serve_until_signalled(args.host, args.port)
+    coroutine = serve_until_signalled(handler, args.host, args.port, **options)
     try:
         import uvloop
     except ImportError:
         asyncio.run(coroutine)
     else:
         uvloop.run(coroutine)
+
+
+def main() -> None:
+    """Serve the echo."""
+    serve_main(echo, "python -m bench.raw_server", max_size=16 * 2**20)
 
 
 if __name__ == "__main__":

@@ -139,6 +139,13 @@ def server_specs(
     return {"generated": generated, "bare": bare, "raw": raw}
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time process `pid` has used so far (from ``/proc/<pid>/stat``)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as sock:
@@ -171,9 +178,7 @@ class RunningServer:
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time the server process has used so far."""
-        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.process.pid)
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the server's output, for error messages."""
@@ -254,6 +259,12 @@ def client_argv(mode: str, port: int, pinning: Pinning, **options: object) -> li
         "--target",
         TARGET,
     ]
+    return argv + option_args(options)
+
+
+def option_args(options: Mapping[str, object]) -> list[str]:
+    """``--some-name value`` for each ``some_name=value``."""
+    argv: list[str] = []
     for name, value in options.items():
         argv += [f"--{name.replace('_', '-')}", str(value)]
     return argv
@@ -267,9 +278,18 @@ def run_client(
     Raises:
         RuntimeError: the client failed or gave no result within `timeout` seconds.
     """
+    return run_json(client_argv(mode, port, pinning, **options), timeout, f"client {mode}")
+
+
+def run_json(argv: Sequence[str], timeout: float, what: str) -> dict[str, Any]:
+    """Run a client process to completion and return the JSON of its last output line.
+
+    Raises:
+        RuntimeError: it failed or gave no result within `timeout` seconds.
+    """
     try:
         done = subprocess.run(
-            client_argv(mode, port, pinning, **options),
+            argv,
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
@@ -278,9 +298,9 @@ def run_client(
             preexec_fn=_raise_nofile_limit,
         )
     except subprocess.TimeoutExpired as exc:
-        raise RuntimeError(f"client {mode} on port {port} still running after {timeout} s") from exc
+        raise RuntimeError(f"{what} still running after {timeout} s") from exc
     if done.returncode != 0:
-        raise RuntimeError(f"client {mode} on port {port} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{what} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -293,10 +313,27 @@ def _read_line(stream: TextIO, timeout: float) -> str:
     return stream.readline()
 
 
+@dataclass(frozen=True)
+class IdleSessions:
+    """A server's RSS before and after opening idle sessions, and how long opening took."""
+
+    before_kib: int
+    after_kib: int
+    connect_s: float
+
+
 def idle_growth_kib(
     server: RunningServer, sessions: int, pinning: Pinning, timeout: float
 ) -> tuple[int, int]:
-    """RSS of `server` before and after `sessions` idle authenticated sessions (KiB).
+    """RSS of `server` before and after `sessions` idle authenticated sessions (KiB)."""
+    idle = idle_sessions(server, sessions, pinning, timeout)
+    return idle.before_kib, idle.after_kib
+
+
+def idle_sessions(
+    server: RunningServer, sessions: int, pinning: Pinning, timeout: float
+) -> IdleSessions:
+    """Open `sessions` idle authenticated sessions on `server`: RSS before and after, time taken.
 
     The client opens them all (each proves its token with one echo), reports, and holds
     them until it is told to close.
@@ -331,4 +368,4 @@ def idle_growth_kib(
         finally:
             if client.poll() is None:
                 client.kill()
-    return before, after
+    return IdleSessions(before, after, float(json.loads(line).get("connect_s", 0.0)))

@@ -47,12 +47,16 @@ class Spread:
         """Summarise `values` (at least one)."""
         return cls(median(values), min(values), max(values))
 
-    def format(self, digits: int = 2) -> str:
-        """``0.93 (0.90-0.97)``, or just the value when every round gave the same."""
-        value = f"{self.median:.{digits}f}"
-        if f"{self.low:.{digits}f}" == f"{self.high:.{digits}f}":
+    def format(self, digits: int = 2, *, grouping: bool = False) -> str:
+        """``0.93 (0.90-0.97)``, or just the value when every round gave the same.
+
+        With `grouping`, thousands are separated: ``12,345 (11,002-13,870)``.
+        """
+        spec = f"{',' if grouping else ''}.{digits}f"
+        value = format(self.median, spec)
+        if format(self.low, spec) == format(self.high, spec):
             return value
-        return f"{value} ({self.low:.{digits}f}-{self.high:.{digits}f})"
+        return f"{value} ({format(self.low, spec)}-{format(self.high, spec)})"
 
 
 def verdict(measured: float, target: float, *, at_most: bool) -> str:
