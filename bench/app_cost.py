@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -55,33 +55,58 @@ def websocket_scope(target: str) -> dict[str, Any]:
 async def time_echoes(app: Any, target: str, messages: int) -> float:
     """Microseconds per echo for one session of `messages` request/reply pairs."""
     text = json.dumps(PAYLOAD)
+    expected = PAYLOAD["data"]
+    return await time_session(
+        app, target, text, messages, lambda reply: reply.get("data") == expected
+    )
+
+
+async def time_session(
+    app: Any,
+    target: str,
+    text: str,
+    messages: int,
+    is_reply: Callable[[dict[str, Any]], bool],
+    prelude: Sequence[str] = (),
+) -> float:
+    """Microseconds per request for one session of `messages` request/reply pairs.
+
+    The `prelude` frames go first, one reply each, untimed (e.g. joining a room); the
+    first reply to `text` must satisfy `is_reply`.
+    """
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    replies = 0
+    replies = -len(prelude)
     done = asyncio.Event()
-    expected = json.loads(text)["data"]
+    started = 0.0
 
     async def receive() -> dict[str, Any]:
         return await inbox.get()
 
     async def send(message: Mapping[str, Any]) -> None:
-        nonlocal replies
+        nonlocal replies, started
         if message["type"] == "websocket.close":
             raise RuntimeError(f"the app closed the session: {dict(message)}")
         if message["type"] != "websocket.send":
             return
-        if replies == 0 and json.loads(message["text"]).get("data") != expected:
-            raise RuntimeError(f"not an echo: {message['text']}")
+        if replies == 0 and not is_reply(json.loads(message["text"])):
+            raise RuntimeError(f"not the expected reply: {message['text']}")
         replies += 1
-        if replies < messages:
+        if replies == 0:  # the prelude is answered: the timed part starts
+            started = time.perf_counter()
             inbox.put_nowait({"type": "websocket.receive", "text": text})
-        else:
+        elif replies >= messages:
             done.set()
+        elif replies > 0:
+            inbox.put_nowait({"type": "websocket.receive", "text": text})
 
     inbox.put_nowait({"type": "websocket.connect"})
-    inbox.put_nowait({"type": "websocket.receive", "text": text})
+    for frame in prelude:
+        inbox.put_nowait({"type": "websocket.receive", "text": frame})
+    if not prelude:
+        started = time.perf_counter()
+        inbox.put_nowait({"type": "websocket.receive", "text": text})
     session = asyncio.create_task(app(websocket_scope(target), receive, send))
     finished = asyncio.create_task(done.wait())
-    started = time.perf_counter()
     try:
         async with asyncio.timeout(TIMEOUT):
             await asyncio.wait({session, finished}, return_when=asyncio.FIRST_COMPLETED)

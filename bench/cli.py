@@ -22,6 +22,7 @@ from bench.peer_fanout import FULL as PEERS_FULL
 from bench.peer_fanout import MODES as PEER_MODES
 from bench.peer_fanout import QUICK as PEERS_QUICK
 from bench.peer_fanout import Sizes, run_peer_fanout
+from bench.permissions import main as run_permissions
 from bench.presence import run_presence
 from bench.report import Settings, machine_description, plot, render
 from bench.scale import run_scale, scale_table
@@ -249,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         return main_scale(given[1:])
     if given[:1] == ["presence"]:
         return run_presence(given[1:])
+    if given[:1] == ["permissions"]:
+        return run_permissions(given[1:])
     args = parse_args(argv)
     pinning = pinning_of(args)
     command = shlex.join(["python", "-m", "bench", *given])
