@@ -199,7 +199,7 @@ async def _closing_app(scope, receive, send):
 
 @pytest.mark.parametrize(
     ("app", "error"),
-    [(_wrong_reply_app, "not an echo"), (_closing_app, "closed the session")],
+    [(_wrong_reply_app, "not the expected reply"), (_closing_app, "closed the session")],
 )
 def test_app_cost_refuses_an_app_that_does_not_echo(app, error):
     with pytest.raises(RuntimeError, match=error):
