@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -85,6 +85,26 @@ def chromium_browser() -> Iterator["Browser"]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def open_console(chromium_browser: "Browser", server: str) -> Iterator[Callable[[str], "Page"]]:
+    """Opens console pages, each in a browser context of its own (a tab of another person).
+
+    Call it with the query string, e.g. ``open_console("?user=bob")``.
+    """
+    contexts = []
+
+    def open_page(query: str = "") -> "Page":
+        context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{server}/ws/console{query}")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -1,36 +1,16 @@
 """The console's debug users: two tabs, two people, told apart in a room (real Chromium)."""
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 # The browser, the generated project and its server come from the console's own tests.
-from tests.test_console import chromium_browser, project, server  # noqa: F401
+from tests.test_console import chromium_browser, open_console, project, server  # noqa: F401
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def open_console(
-    chromium_browser: "Browser",  # noqa: F811
-    server: str,  # noqa: F811
-) -> Iterator:
-    contexts = []
-
-    def open_page(query: str = "") -> "Page":
-        context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{server}/ws/console{query}")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def send(page: "Page", payload: str) -> None:
@@ -38,7 +18,7 @@ def send(page: "Page", payload: str) -> None:
     page.click("#send")
 
 
-def test_two_tabs_chat_as_alice_and_bob(open_console) -> None:
+def test_two_tabs_chat_as_alice_and_bob(open_console) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
     alice, bob = open_console(), open_console("?user=bob")
@@ -57,7 +37,7 @@ def test_two_tabs_chat_as_alice_and_bob(open_console) -> None:
     expect(bob.locator("#log")).to_contain_text("connecting as bob")
 
 
-def test_typing_a_token_means_your_own(open_console) -> None:
+def test_typing_a_token_means_your_own(open_console) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
     page = open_console()

@@ -1,44 +1,25 @@
 """The console's presence panel: who is in a room, kept current by events (real Chromium)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
 
 # The browser, the generated project and its server come from the console's own tests.
-from tests.test_console import chromium_browser, project, server  # noqa: F401
+from tests.test_console import chromium_browser, open_console, project, server  # noqa: F401
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def open_console(
-    chromium_browser: "Browser",  # noqa: F811
-    server: str,  # noqa: F811
-) -> Iterator[Callable[[str], "Page"]]:
-    contexts = []
-
-    def open_page(user: str) -> "Page":
-        context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{server}/ws/console?user={user}")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def test_the_presence_panel_shows_who_joins_and_leaves(
-    open_console: Callable[[str], "Page"],
+    open_console: Callable[[str], "Page"],  # noqa: F811
 ) -> None:
     from playwright.sync_api import expect
 
-    alice, bob = open_console("alice"), open_console("bob")
+    alice, bob = open_console("?user=alice"), open_console("?user=bob")
     for page in (alice, bob):
         expect(page.locator("#identity option:checked")).to_have_text(page.url.split("=")[-1])
         page.fill("#presence-room", "presence-panel")
