@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -50,6 +50,23 @@ def websocket_scope(target: str) -> dict[str, Any]:
         "state": {},
         "extensions": {"websocket.http.response": {}},
     }
+
+
+async def run_until(app_call: Coroutine[Any, Any, None], event: asyncio.Event) -> asyncio.Task:
+    """Start the app's session and wait until `event` is set or the app returns.
+
+    Raises what the app raised if it failed first; returns the (maybe running) task.
+    """
+    session = asyncio.create_task(app_call)
+    waiting = asyncio.create_task(event.wait())
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            await asyncio.wait({session, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+    if not event.is_set():
+        session.result()  # the app ended early: raise what it raised
+    return session
 
 
 async def time_echoes(app: Any, target: str, messages: int) -> float:
@@ -105,38 +122,86 @@ async def time_session(
     if not prelude:
         started = time.perf_counter()
         inbox.put_nowait({"type": "websocket.receive", "text": text})
-    session = asyncio.create_task(app(websocket_scope(target), receive, send))
-    finished = asyncio.create_task(done.wait())
-    try:
-        async with asyncio.timeout(TIMEOUT):
-            await asyncio.wait({session, finished}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        finished.cancel()
+    session = await run_until(app(websocket_scope(target), receive, send), done)
     elapsed = time.perf_counter() - started
     if not done.is_set():
-        session.result()  # the app ended early: raise what it raised
         raise RuntimeError(f"the session ended after {replies} of {messages} replies")
     inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
     await session
     return elapsed / messages * 1e6
 
 
-async def measure(app_path: str, target: str, messages: int, repeat: int) -> list[float]:
-    """Load the app, run its lifespan, and time `repeat` sessions (after one warm-up)."""
+async def connect_once(app: Any, target: str, text: str, expected: Any) -> None:
+    """One handshake: connect, accept, one echo, the client's close, the app's return."""
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    replied = asyncio.Event()
+    accepted = False
+
+    async def receive() -> dict[str, Any]:
+        return await inbox.get()
+
+    async def send(message: Mapping[str, Any]) -> None:
+        nonlocal accepted
+        kind = message["type"]
+        if kind == "websocket.accept":
+            accepted = True
+        elif kind == "websocket.send" and accepted:
+            if json.loads(message["text"]).get("data") != expected:
+                raise RuntimeError(f"not the expected reply: {message['text']}")
+            replied.set()
+        else:
+            raise RuntimeError(f"the app refused the handshake: {dict(message)}")
+
+    inbox.put_nowait({"type": "websocket.connect"})
+    inbox.put_nowait({"type": "websocket.receive", "text": text})
+    session = await run_until(app(websocket_scope(target), receive, send), replied)
+    if not replied.is_set():
+        raise RuntimeError("the session ended before its first reply")
+    inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await session
+
+
+async def time_connects(app: Any, target: str, sessions: int) -> float:
+    """Microseconds per handshake over `sessions` sessions, one after the other."""
+    text = json.dumps(PAYLOAD)
+    expected = PAYLOAD["data"]
+    started = time.perf_counter()
+    for _ in range(sessions):
+        await connect_once(app, target, text, expected)
+    return (time.perf_counter() - started) / sessions * 1e6
+
+
+async def measure(
+    app_path: str, target: str, messages: int, repeat: int, *, connects: bool = False
+) -> list[float]:
+    """Load the app, run its lifespan, and time `repeat` sessions (after one warm-up).
+
+    With `connects`, each timing is `messages` handshakes (`time_connects`) instead of
+    one session of `messages` echoes.
+    """
     module, _, attribute = app_path.partition(":")
     app = getattr(importlib.import_module(module), attribute)
+    timed = time_connects if connects else time_echoes
     async with AsyncExitStack() as stack:
         lifespan = getattr(getattr(app, "router", None), "lifespan_context", None)
         if lifespan is not None:
             await stack.enter_async_context(lifespan(app))
-        await time_echoes(app, target, min(messages, 1000))
-        return [await time_echoes(app, target, messages) for _ in range(repeat)]
+        await timed(app, target, min(messages, 1000))
+        return [await timed(app, target, messages) for _ in range(repeat)]
 
 
 def run_app_cost(
-    specs: Mapping[str, ServerSpec], rounds: int, messages: int, cpu: int | None
+    specs: Mapping[str, ServerSpec],
+    rounds: int,
+    messages: int,
+    cpu: int | None,
+    *,
+    connects: bool = False,
 ) -> dict[str, list[float]]:
-    """Per app, the best of three sessions in each of `rounds` alternating processes."""
+    """Per app, the best of three sessions in each of `rounds` alternating processes.
+
+    With `connects`, `messages` handshakes per timing instead of echoes (`time_connects`).
+    """
     results: dict[str, list[float]] = {key: [] for key in APP_KEYS}
     for index in range(rounds):
         for key in rotated(APP_KEYS, index):
@@ -145,6 +210,8 @@ def run_app_cost(
                 raise ValueError(f"server {key!r} runs no ASGI app")
             argv = [sys.executable, "-m", "bench.app_cost", "--app", spec.asgi_app]
             argv += ["--messages", str(messages), "--repeat", "3"]
+            if connects:
+                argv.append("--connects")
             if cpu is not None:
                 argv = ["taskset", "-c", str(cpu), *argv]
             done = subprocess.run(
@@ -173,10 +240,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--target", default=TARGET, help="path and query string")
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--connects",
+        action="store_true",
+        help="time MESSAGES handshakes (connect, accept, one echo, close) instead of echoes",
+    )
     args = parser.parse_args(argv)
     import uvloop
 
-    timings = uvloop.run(measure(args.app, args.target, args.messages, args.repeat))
+    timings = uvloop.run(
+        measure(args.app, args.target, args.messages, args.repeat, connects=args.connects)
+    )
     print(json.dumps({"us_per_msg": timings}))
 
 

@@ -206,6 +206,30 @@ def test_app_cost_refuses_an_app_that_does_not_echo(app, error):
         asyncio.run(app_cost.time_echoes(app, TARGET, 10))
 
 
+def test_app_cost_times_handshakes_of_the_bare_endpoint_in_process():
+    timings = asyncio.run(app_cost.measure("bench.bare_app:app", TARGET, 50, 2, connects=True))
+    assert len(timings) == 2
+    assert all(0 < t < 100_000 for t in timings)
+
+
+async def _refusing_app(scope, receive, send):
+    await receive()
+    await send({"type": "websocket.close", "code": 1008})
+
+
+@pytest.mark.parametrize(
+    ("app", "error"),
+    [
+        (_wrong_reply_app, "not the expected reply"),
+        (_closing_app, "refused the handshake"),
+        (_refusing_app, "refused the handshake"),
+    ],
+)
+def test_app_cost_connects_refuses_an_app_that_does_not_echo(app, error):
+    with pytest.raises(RuntimeError, match=error):
+        asyncio.run(app_cost.time_connects(app, TARGET, 3))
+
+
 def test_fanout_section_reports_the_history_ratio_round_by_round():
     results = FanoutResults(
         "memory",

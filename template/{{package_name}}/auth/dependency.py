@@ -1,11 +1,9 @@
 """The ``websocket_authentication`` dependency of the seed article, typed and made safe."""
 
 from typing import Annotated
-from uuid import uuid4
 
 from fastapi import Depends, WebSocket
 
-from ..logs import set_request_id
 from .authorizers import Authorizer
 from .errors import AuthError
 from .models import User
@@ -49,10 +47,12 @@ async def websocket_authentication(ws: WebSocket) -> tuple[User | None, str | No
     The token may come as a ``bearer.<token>`` subprotocol instead (see `request_token`).
 
     Returns ``(current_user, None)`` on success and ``(None, error)`` otherwise; the
-    endpoint decides how to tell the client. Also gives the connection its request id.
+    endpoint decides how to tell the client.
     """
     token = request_token(ws)
-    set_request_id(str(uuid4()))
+    # The article set a fresh request id here. `RequestIdMiddleware` has already given this
+    # connection one, also to its lines logged before authentication: a second id would
+    # split one connection's log lines between two ids (and cost a uuid4 per handshake).
     authorizer = authorizer_for(ws)
 
     if not authorizer:
