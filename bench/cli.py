@@ -21,7 +21,7 @@ from bench.gen_speed import GenResults, run_generator
 from bench.peer_fanout import FULL as PEERS_FULL
 from bench.peer_fanout import MODES as PEER_MODES
 from bench.peer_fanout import QUICK as PEERS_QUICK
-from bench.peer_fanout import Sizes, run_peer_fanout
+from bench.peer_fanout import SERVER_NAMES, Sizes, run_peer_fanout
 from bench.permissions import main as run_permissions
 from bench.presence import run_presence
 from bench.report import Settings, machine_description, plot, render
@@ -142,11 +142,29 @@ def parse_fanout_args(argv: list[str]) -> argparse.Namespace:
         "--modes", default=",".join(PEER_MODES), help="memory, redis or both (memory,redis)"
     )
     parser.add_argument("--svg", type=Path, help="also write a bar chart (SVG) of msg/s here")
+    parser.add_argument(
+        "--servers",
+        default=",".join(SERVER_NAMES),
+        help="only these contenders, comma-separated; the generated service always runs "
+        f"({','.join(SERVER_NAMES)})",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a fastgen checkout whose committed template (HEAD) also runs, as 'baseline', "
+        "for a before/after side by side",
+    )
     add_common_options(parser)
     args = parser.parse_args(argv)
     modes = args.modes.split(",")
     if not modes or any(mode not in PEER_MODES for mode in modes):
         parser.error(f"--modes takes {' and/or '.join(PEER_MODES)}, got {args.modes!r}")
+    servers = args.servers.split(",")
+    if any(name not in SERVER_NAMES for name in servers):
+        parser.error(f"--servers takes {', '.join(SERVER_NAMES)}, got {args.servers!r}")
+    if args.baseline is not None and "baseline" not in servers:
+        servers.append("baseline")
+    args.servers = servers
     return args
 
 
@@ -230,6 +248,8 @@ def main_fanout(argv: list[str]) -> int:
             args.log_level,
             args.modes.split(","),
             args.svg,
+            args.servers,
+            args.baseline,
         )
     return write_report(["fanout", *argv], pinning, body, args.out)
 

@@ -63,10 +63,19 @@ LABELS = {
     "channels": "Django Channels",
     "broadcaster": "FastAPI + broadcaster",
     "raw": "raw websockets.broadcast (ceiling)",
+    "baseline": "generated service, baseline",
 }
 # Peers that need a fix in the Redis mode (bench/peers/fixes.py): also run as released.
 NEEDS_FIX = ("socketio", "broadcaster")
 UNPATCHED = " (unpatched)"
+# The names `--servers` takes: each contender's server name (`ServerSpec.key`).
+SERVER_NAMES = (
+    "generated",
+    "baseline",
+    *PEER_PACKAGES,
+    *(f"{key}-unpatched" for key in NEEDS_FIX),
+    "raw",
+)
 
 
 @dataclass(frozen=True)
@@ -142,9 +151,19 @@ def missing_peers() -> list[str]:
 
 
 def contenders(
-    mode: str, project: Path, redis_url: str | None, log_level: str, skip: Sequence[str]
+    mode: str,
+    project: Path,
+    redis_url: str | None,
+    log_level: str,
+    skip: Sequence[str],
+    baseline: Path | None = None,
 ) -> list[Contender]:
-    """The contenders of `mode` (peers in `skip` left out)."""
+    """The contenders of `mode` (peers in `skip` left out).
+
+    With `baseline` (a project generated from another template version), that project runs
+    too, as "baseline", right after the generated service: a before/after measured side by
+    side, in the same alternating rounds.
+    """
     python = sys.executable
     flags = uvicorn_flags(log_level)
     peer_env = {"BENCH_REDIS_URL": redis_url or ""}
@@ -167,6 +186,10 @@ def contenders(
             two,
         )
     ]
+    if baseline is not None:
+        argv = [python, "-m", "uvicorn", app, *flags]
+        spec = ServerSpec("baseline", argv, baseline, generated_env)
+        found.append(Contender("baseline", spec, "generated", two))
     peers = {
         "socketio": ("bench.peers.socketio_app:app", "socketio"),
         "channels": ("bench.peers.channels_app:application", "plain"),
@@ -342,6 +365,16 @@ def goal_rows(results: ModeResults) -> list[list[object]]:
                 verdict(median(ratio), GOAL_THROUGHPUT, at_most=False),
             ]
         )
+        if "baseline" in rates:
+            before = best_peer_ratios(rates, ["baseline"])
+            rows.append(
+                [
+                    f"{results.mode}, {window} in flight: generated ÷ baseline (side by side)",
+                    Spread.of(before).format(),
+                    "(no goal)",
+                    "-",
+                ]
+            )
         if "raw" in rates:
             ceiling = best_peer_ratios(rates, ["raw"])
             rows.append(
@@ -462,6 +495,25 @@ def redis_for(mode: str, pinning: Pinning) -> Iterator[tuple[str | None, int | N
         yield url, pid
 
 
+def baseline_service(workdir: Path, checkout: Path, mode: str) -> Path:
+    """The service generated from `checkout`'s template at its HEAD commit, for `mode`."""
+    from fastgen.generate import new_project  # on sys.path once `generate_service` ran
+
+    dest = workdir / f"baseline-{mode}" / GENERATED_PACKAGE
+    if dest.exists():
+        return dest
+    log(f"generating the baseline ({mode}) from {checkout} at HEAD")
+    project = new_project(
+        dest,
+        service=GENERATED_SERVICE,
+        package=GENERATED_PACKAGE,
+        data=["broadcast=redis"] if mode == "redis" else [],
+        src=str(checkout),
+        vcs_ref="HEAD",
+    )
+    return project.dest
+
+
 def chart_groups(all_results: Sequence[ModeResults]) -> list[tuple[str, list[tuple[str, float]]]]:
     """The plot's data: per mode and window, each server's median delivered msg/s."""
     return [
@@ -485,8 +537,15 @@ def run_peer_fanout(
     log_level: str,
     modes: Sequence[str] = MODES,
     svg: Path | None = None,
+    servers: Sequence[str] = SERVER_NAMES,
+    baseline: Path | None = None,
 ) -> str:
-    """Measure every mode in `modes`; return the markdown report (and write the plot)."""
+    """Measure every mode in `modes`; return the markdown report (and write the plot).
+
+    Only the contenders named in `servers` run (the generated service always does). With
+    `baseline` (a checkout of fastgen), a service generated from that checkout's committed
+    template runs beside the generated one, as "baseline".
+    """
     missing = missing_peers()
     skipped = [
         f"Skipped: {LABELS[key]} is not installed (`pip install -e '.[bench]'`)." for key in missing
@@ -502,7 +561,12 @@ def run_peer_fanout(
             continue
         with redis_for(mode, pinning) as (url, pid):
             served = project if mode == "memory" else generate_redis_service(workdir)
-            cast = contenders(mode, served, url, log_level, missing)
+            before = None if baseline is None else baseline_service(workdir, baseline, mode)
+            cast = [
+                contender
+                for contender in contenders(mode, served, url, log_level, missing, before)
+                if contender.key == "generated" or contender.spec.key in servers
+            ]
             collected.append(measure_mode(mode, cast, sizes, pinning, workdir, pid, skipped))
     if not collected:
         return "\n\n".join(skipped)

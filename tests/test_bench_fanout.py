@@ -16,6 +16,7 @@ from bench.fanout_client import DIALECTS, MARK, PROBE_SEQ, DeliveryTracker
 from bench.peer_fanout import (
     FULL,
     QUICK,
+    SERVER_NAMES,
     ModeResults,
     Run,
     best_peer_ratios,
@@ -196,6 +197,38 @@ def test_fanout_sizes_take_the_preset_and_the_command_line():
 def test_fanout_refuses_an_unknown_mode():
     with pytest.raises(SystemExit):
         parse_fanout_args(["--modes", "memory,kafka"])
+
+
+def test_fanout_runs_only_the_servers_named_and_the_baseline_when_given(tmp_path):
+    assert parse_fanout_args([]).servers == list(SERVER_NAMES)
+    assert parse_fanout_args(["--servers", "broadcaster,raw"]).servers == ["broadcaster", "raw"]
+    args = parse_fanout_args(["--servers", "broadcaster", "--baseline", str(tmp_path)])
+    assert args.servers == ["broadcaster", "baseline"]
+    assert args.baseline == tmp_path
+    with pytest.raises(SystemExit):
+        parse_fanout_args(["--servers", "generated,nginx"])
+
+
+def test_the_baseline_runs_beside_the_generated_service_from_its_own_folder(tmp_path):
+    baseline = tmp_path / "baseline"
+    cast = contenders("redis", tmp_path, "redis://127.0.0.1:1/0", "warning", [], baseline)
+    assert [c.key for c in cast][:2] == ["generated", "baseline"]
+    by_key = {c.key: c for c in cast}
+    assert by_key["baseline"].spec.cwd == baseline
+    assert by_key["baseline"].spec.env == by_key["generated"].spec.env
+    assert by_key["baseline"].processes == 2
+    assert not by_key["baseline"].peer
+    assert {c.spec.key for c in cast} <= set(SERVER_NAMES)
+
+
+def test_the_goals_compare_generated_with_the_baseline_side_by_side():
+    mode = results(run(300.0), run(200.0), run(1.0))
+    mode.keys.insert(1, "baseline")
+    mode.labels["baseline"] = "generated service, baseline"
+    mode.windows[32]["baseline"] = [run(250.0)]
+    mode.latency["baseline"] = [run(250.0)]
+    rows = {row[0]: row for row in goal_rows(mode)}
+    assert rows["redis, 32 in flight: generated ÷ baseline (side by side)"][1].startswith("1.2")
 
 
 class YieldingBackend:
