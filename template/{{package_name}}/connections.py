@@ -60,19 +60,17 @@ class SuspendedWrite:
     def __await__(self) -> Generator[Any, Any, Any]:
         """Resume the writes where they stopped; return when the queue is written."""
         coroutine, waiting_on = self._coroutine, self._waiting_on
+        resume: Callable[[Any], Any]
         while True:
             try:
-                sent = yield waiting_on
+                value = yield waiting_on
+                resume = coroutine.send
             except BaseException as exc:  # e.g. the sender task is cancelled: so is the write
-                try:
-                    waiting_on = coroutine.throw(exc)
-                except StopIteration:
-                    return
-            else:
-                try:
-                    waiting_on = coroutine.send(sent)
-                except StopIteration:
-                    return
+                resume, value = coroutine.throw, exc
+            try:
+                waiting_on = resume(value)
+            except StopIteration:
+                return
 
     def close(self) -> None:
         """Abandon the writes (the sender task was cancelled before it could finish them)."""
@@ -435,9 +433,8 @@ class ClientConnection:
         pending = self._pending
         assert pending is not None  # only run for queued frames
         send = self._send
-        websocket = self.websocket
         while pending:
-            if websocket.application_state is not WebSocketState.CONNECTED:
+            if not self._write_ready():
                 pending.clear()  # closed by the service: nothing more is written
                 return
             await send({"type": "websocket.send", "text": pending[0]})
