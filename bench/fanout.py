@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.servers import GENERATED_PACKAGE, GENERATED_SERVICE, Pinning, free_port
+from bench.servers import GENERATED_PACKAGE, Pinning, free_port, generate_once
 from bench.stats import Spread, median, paired_ratios, verdict
 from bench.ws_bench import rotated
 
@@ -213,19 +213,9 @@ def redis_server(cpu: int | None = None) -> Iterator[tuple[str, int]]:
 
 
 def generate_redis_service(workdir: Path) -> Path:
-    """The production service generated with ``broadcast=redis``; return its folder."""
-    from fastgen.generate import new_project  # on sys.path once `generate_service` ran
-
-    dest = workdir / "redis" / GENERATED_PACKAGE
-    if dest.exists():  # both fan-out parts use it: generated once per run
-        return dest
-    project = new_project(
-        dest,
-        service=GENERATED_SERVICE,
-        package=GENERATED_PACKAGE,
-        data=["broadcast=redis"],
-    )
-    return project.dest
+    """The production service generated with ``broadcast=redis`` (once per run: both fan-out
+    parts use it); return its folder."""
+    return generate_once(workdir / "redis" / GENERATED_PACKAGE, ["broadcast=redis"])
 
 
 def run_fanout(

@@ -38,6 +38,7 @@ from bench.servers import (
     Pinning,
     RunningServer,
     ServerSpec,
+    generate_once,
     option_args,
     run_json,
     running,
@@ -490,21 +491,13 @@ def redis_for(mode: str, pinning: Pinning) -> Iterator[tuple[str | None, int | N
 
 def baseline_service(workdir: Path, checkout: Path, mode: str) -> Path:
     """The service generated from `checkout`'s template at its HEAD commit, for `mode`."""
-    from fastgen.generate import new_project  # on sys.path once `generate_service` ran
-
-    dest = workdir / f"baseline-{mode}" / GENERATED_PACKAGE
-    if dest.exists():
-        return dest
-    log(f"generating the baseline ({mode}) from {checkout} at HEAD")
-    project = new_project(
-        dest,
-        service=GENERATED_SERVICE,
-        package=GENERATED_PACKAGE,
-        data=["broadcast=redis"] if mode == "redis" else [],
+    log(f"the baseline ({mode}): generated from {checkout} at HEAD")
+    return generate_once(
+        workdir / f"baseline-{mode}" / GENERATED_PACKAGE,
+        ["broadcast=redis"] if mode == "redis" else [],
         src=str(checkout),
         vcs_ref="HEAD",
     )
-    return project.dest
 
 
 def chart_groups(all_results: Sequence[ModeResults]) -> list[tuple[str, list[tuple[str, float]]]]:

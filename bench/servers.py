@@ -97,12 +97,30 @@ class ServerSpec:
 
 def generate_service(workdir: Path) -> Path:
     """Generate the production service from this checkout's template; return its folder."""
+    return generate_once(workdir / GENERATED_PACKAGE)
+
+
+def generate_once(
+    dest: Path, data: Sequence[str] = (), src: str | None = None, vcs_ref: str | None = None
+) -> Path:
+    """The production service at `dest`, generated unless a part of this run already did.
+
+    `data` are template answers (e.g. ``broadcast=redis``); `src` and `vcs_ref` pick another
+    template than this checkout's working tree (e.g. another checkout at ``HEAD``).
+    """
+    if dest.exists():
+        return dest
     if str(GENERATOR_DIR) not in sys.path:
         sys.path.insert(0, str(GENERATOR_DIR))
     from fastgen.generate import new_project
 
     project = new_project(
-        workdir / GENERATED_PACKAGE, service=GENERATED_SERVICE, package=GENERATED_PACKAGE
+        dest,
+        service=GENERATED_SERVICE,
+        package=GENERATED_PACKAGE,
+        data=data,
+        src=src,
+        vcs_ref=vcs_ref,
     )
     return project.dest
 
