@@ -39,6 +39,7 @@ from bench.servers import (
     RunningServer,
     ServerSpec,
     generate_once,
+    generated_uvicorn_flags,
     option_args,
     run_json,
     running,
@@ -180,18 +181,23 @@ def contenders(
         "MAX_CONNECTIONS": "100000",
         **({"REDIS_URL": redis_url} if redis_url else {}),
     }
-    app = f"{GENERATED_PACKAGE}.main:app"
+    generated_argv = [
+        python,
+        "-m",
+        "uvicorn",
+        f"{GENERATED_PACKAGE}.main:app",
+        *generated_uvicorn_flags(log_level),
+    ]
     found = [
         Contender(
             "generated",
-            ServerSpec("generated", [python, "-m", "uvicorn", app, *flags], project, generated_env),
+            ServerSpec("generated", generated_argv, project, generated_env),
             "generated",
             two,
         )
     ]
     if baseline is not None:
-        argv = [python, "-m", "uvicorn", app, *flags]
-        spec = ServerSpec("baseline", argv, baseline, generated_env)
+        spec = ServerSpec("baseline", generated_argv, baseline, generated_env)
         found.append(Contender("baseline", spec, "generated", two))
     peers = {
         "socketio": ("bench.peers.socketio_app:app", "socketio"),

@@ -56,6 +56,19 @@ def uvicorn_flags(log_level: str) -> list[str]:
     ]
 
 
+def generated_uvicorn_flags(log_level: str) -> list[str]:
+    """`uvicorn_flags` for the generated service: its own protocol classes, as in production.
+
+    ``python -m <package>``, the service's one entry point, runs uvicorn with the
+    service's subclasses of the same backends (``protocols.py``: the deadlines uvicorn
+    lacks, and the text-frame writer of the room fan-out); the benchmark measures them.
+    """
+    flags = uvicorn_flags(log_level)
+    protocols = f"{GENERATED_PACKAGE}.protocols"
+    flags[flags.index("--ws") + 1] = f"{protocols}:SendTimeoutWebSocketProtocol"
+    return [*flags, "--http", f"{protocols}:HandshakeTimeoutHTTPProtocol"]
+
+
 @dataclass(frozen=True)
 class Pinning:
     """Which CPU the servers and the client run on (None: no pinning)."""
@@ -134,7 +147,7 @@ def server_specs(
     generated_app = f"{GENERATED_PACKAGE}.main:app"
     generated = ServerSpec(
         "generated",
-        [python, "-m", "uvicorn", generated_app, *flags],
+        [python, "-m", "uvicorn", generated_app, *generated_uvicorn_flags(log_level)],
         project,
         {
             "SERVICE_NAME": GENERATED_SERVICE,

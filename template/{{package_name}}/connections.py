@@ -4,7 +4,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator, Mapping
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
 from contextlib import suppress
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -19,6 +19,7 @@ from . import metrics
 from .auth import User
 from .auth.errors import TOKEN_EXPIRED
 from .close_codes import POLICY_VIOLATION, TRY_AGAIN_LATER, checked_close_code
+from .protocols import TEXT_FRAMES_EXTENSION
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +28,27 @@ DEFAULT_SEND_QUEUE_SIZE = 1024
 # closing waits this long for them, then gives up on the peer.
 CLOSE_TIMEOUT_SECONDS = 2.0
 # A write to a client that is gone: Starlette's exceptions from its `WebSocket.send`, or the
-# ASGI server's `OSError` (uvicorn's `ClientDisconnected`) from the `send` under it.
+# ASGI server's `OSError` (uvicorn's `ClientDisconnected`) from the `send` under it or from
+# the protocol's `write_text_frames`.
 SEND_FAILED = (WebSocketDisconnect, WebSocketDisconnected, OSError)
 
 # The ASGI ``send``: a coroutine function in every ASGI server and in Starlette's wrappers.
 AsgiSend = Callable[[Message], Coroutine[Any, Any, None]]
+# `write_text_frames` of the service's own uvicorn protocol (see protocols.py): writes text
+# frames at once while the client keeps up, returns how many it wrote.
+TextFrameWriter = Callable[[Iterable[str]], int]
+
+
+def text_frame_writer(websocket: WebSocket) -> TextFrameWriter | None:
+    """The server's `write_text_frames` for `websocket`, or None where it has none.
+
+    Offered by `python -m <package>`'s protocol class; not by other servers (or the
+    TestClient), where frames go through the ASGI ``send`` alone.
+    """
+    scope = getattr(websocket, "scope", None)  # test doubles may have none
+    extensions = scope.get("extensions") if scope else None
+    offered = extensions.get(TEXT_FRAMES_EXTENSION) if extensions else None
+    return offered.get("write_text_frames") if offered else None
 
 
 # The connection whose session runs in this context (its task, and tasks that task
@@ -94,13 +111,14 @@ class ClientConnection:
     goes through a bounded buffer, so ``deliver`` and a ``send_json`` from another task
     never wait for the client: one slow client cannot hold up a broadcast. A callback
     scheduled once per turn of the event loop writes the buffer while the client's TCP
-    window has room; a write that has to wait is finished by a sender task of this
-    connection, started the first time one does, so a client that keeps up costs no
-    task. A client that falls `send_queue_size` frames behind is closed with 1013 (try
-    again later) and its session ends, even while it is stuck in a write of its own. A
-    session whose user's token expires (JWT
-    ``exp``) is ended the same way, with 1008 "token expired", unless `reauthenticate`
-    moved it to a newer token first.
+    window has room. Under `python -m <package>`, whose protocol class offers
+    `write_text_frames`, that is all of a client's queued frames in one system call
+    instead of one ASGI message each. A write that has to wait is finished by a sender
+    task of this connection, started the first time one does, so a client that keeps up
+    costs no task. A client that falls `send_queue_size` frames behind is closed with 1013
+    (try again later) and its session ends, even while it is stuck in a write of its own.
+    A session whose user's token expires (JWT ``exp``) is ended the same way, with 1008
+    "token expired", unless `reauthenticate` moved it to a newer token first.
     """
 
     __slots__ = (
@@ -120,6 +138,7 @@ class ClientConnection:
         "_serving",
         "_session",
         "_wakeup",
+        "_write_frames",
         "_writing",
         "token",
         "user",
@@ -140,6 +159,10 @@ class ClientConnection:
         # wrapper only checks the socket's state, as `_write_ready` does, and maps `OSError`,
         # as `_send_failed` does, yet it cost ~9% of the server's CPU in a room fan-out.
         self._send: AsgiSend = getattr(websocket, "_send", websocket.send)
+        # The faster way out, where the server offers it: no ASGI message and no coroutine
+        # per frame, and the frames queued for one client in a single system call. The
+        # ASGI send still writes whatever it does not take (a client that is behind).
+        self._write_frames = text_frame_writer(websocket)
         self.user = user
         self.token = token
         # Frames not yet sent; the first one may be on its way (removed once written).
@@ -219,6 +242,14 @@ class ClientConnection:
             return
         if not self._write_ready():
             return  # closed by the service: nothing more is written
+        write_frames = self._write_frames
+        if write_frames is not None:
+            try:
+                if write_frames((text,)):
+                    return
+            except SEND_FAILED:
+                self._send_failed()  # the client is gone; the receive loop sees it too
+                return
         self._writing = True
         try:
             await self._send({"type": "websocket.send", "text": text})
@@ -397,20 +428,33 @@ class ClientConnection:
     def _write_pending(self) -> None:
         """Write the queued frames now, in order, until one has to wait for the client.
 
-        `_write_queue` runs here up to its first suspension: none while the client's TCP
-        window has room, so no task is involved. When it does suspend, the sender task
-        finishes it. A no-op while another write is under way.
+        The server's `write_text_frames` takes what it can at once. `_write_queue` runs here
+        for the rest (all of it, where the server offers no such writer) up to its first
+        suspension: none while the client's TCP window has room, so no task is involved.
+        When it does suspend, the sender task finishes it. A no-op while another write is
+        under way.
         """
-        if not self._pending or self._in_flight is not None or self._writing:
-            if not self._pending and self._in_flight is None:
+        pending = self._pending
+        if not pending or self._in_flight is not None or self._writing:
+            if not pending and self._in_flight is None:
                 self._resolve_drained()
             return
-        write = self._write_queue()
         try:
-            waiting_on = write.send(None)
-        except StopIteration:
-            self._resolve_drained()  # all written
-            return
+            write_frames = self._write_frames
+            if write_frames is not None and self._write_ready():
+                written = write_frames(pending)
+                if written == len(pending):
+                    pending.clear()
+                    self._resolve_drained()  # all written
+                    return
+                for _ in range(written):
+                    pending.popleft()
+            write = self._write_queue()
+            try:
+                waiting_on = write.send(None)
+            except StopIteration:
+                self._resolve_drained()  # all written
+                return
         except SEND_FAILED:
             self._send_failed()  # the client is gone; the receive loop sees it too
         except Exception:
@@ -421,7 +465,7 @@ class ClientConnection:
             self._in_flight = SuspendedWrite(write, waiting_on)
             self._wake_sender()
             return
-        self._pending.clear()
+        pending.clear()
         self._resolve_drained()
 
     async def _write_queue(self) -> None:
