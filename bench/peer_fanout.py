@@ -23,6 +23,7 @@ ceiling); goals are printed as PASS/MISS, never asserted.
 
 import importlib.util
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -496,13 +497,25 @@ def redis_for(mode: str, pinning: Pinning) -> Iterator[tuple[str | None, int | N
 
 
 def baseline_service(workdir: Path, checkout: Path, mode: str) -> Path:
-    """The service generated from `checkout`'s template at its HEAD commit, for `mode`."""
-    log(f"the baseline ({mode}): generated from {checkout} at HEAD")
+    """The service generated from `checkout`'s template at its HEAD commit, for `mode`.
+
+    HEAD is passed to copier as its commit id: given the ref ``HEAD`` of a local checkout,
+    copier folds the checkout's uncommitted changes in, and a baseline taken from the
+    working copy being measured would then be the new code under the old name.
+    """
+    commit = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.strip()
+    log(f"the baseline ({mode}): generated from {checkout} at HEAD ({commit[:12]})")
     return generate_once(
         workdir / f"baseline-{mode}" / GENERATED_PACKAGE,
         ["broadcast=redis"] if mode == "redis" else [],
         src=str(checkout),
-        vcs_ref="HEAD",
+        vcs_ref=commit,
     )
 
 

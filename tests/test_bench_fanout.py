@@ -7,10 +7,12 @@ tests of the fixes, which skip without them.
 import asyncio
 import importlib.util
 import json
+import subprocess
 from xml.etree import ElementTree
 
 import pytest
 
+from bench import peer_fanout
 from bench.cli import fanout_sizes, parse_fanout_args
 from bench.fanout_client import DIALECTS, MARK, PROBE_SEQ, DeliveryTracker
 from bench.peer_fanout import (
@@ -219,6 +221,37 @@ def test_the_baseline_runs_beside_the_generated_service_from_its_own_folder(tmp_
     assert by_key["baseline"].processes == 2
     assert not by_key["baseline"].peer
     assert {c.spec.key for c in cast} <= set(SERVER_NAMES)
+
+
+def test_the_baseline_is_the_committed_template_never_the_uncommitted_changes(
+    tmp_path, monkeypatch
+):
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(checkout), *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    git("init", "-q")
+    (checkout / "copier.yml").write_text("_subdirectory: template\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one")
+    (checkout / "copier.yml").write_text("_subdirectory: template  # not committed\n")
+    asked: dict[str, object] = {}
+
+    def generate_once(dest, data=(), src=None, vcs_ref=None):
+        asked.update(dest=dest, data=list(data), src=src, vcs_ref=vcs_ref)
+        return dest
+
+    monkeypatch.setattr(peer_fanout, "generate_once", generate_once)
+    peer_fanout.baseline_service(tmp_path / "work", checkout, "redis")
+    # copier given "HEAD" of a dirty local checkout would fold the uncommitted change in.
+    assert asked["vcs_ref"] == git("rev-parse", "HEAD")
+    assert asked["src"] == str(checkout)
+    assert asked["data"] == ["broadcast=redis"]
 
 
 def test_the_goals_compare_generated_with_the_baseline_side_by_side():
