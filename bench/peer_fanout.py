@@ -3,7 +3,8 @@
 One publisher and a room of S subscribers (`bench.fanout_client`, its own process on the
 client's core) drive, in alternating rounds, the generated service and its peers
 (`bench.peers`), all on the servers' core, with the same uvicorn flags (the raw
-``websockets`` ceiling excepted) and the same client:
+``websockets`` ceiling excepted; the generated service with its own subclasses of the same
+protocols, as its entry point runs it) and the same client:
 
 - memory mode, one process each: the generated service (in-process broker),
   python-socketio, Django Channels (in-memory layer), FastAPI + broadcaster (``memory://``);

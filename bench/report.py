@@ -206,7 +206,9 @@ def render(
             f"WebSocket echo: {settings.conns} connections x {settings.msgs} messages each, "
             f"closed loop, {settings.rounds} alternating round(s) (medians; ratios are medians "
             "of per-round ratios, min-max in brackets); uvicorn `--ws websockets-sansio "
-            f"--ws-per-message-deflate false --no-access-log --log-level {settings.log_level}`; "
+            f"--ws-per-message-deflate false --no-access-log --log-level {settings.log_level}`, "
+            "the generated service with its own subclasses of the same protocols instead "
+            "(`--ws`/`--http <package>.protocols:...`, as `python -m <package>` runs it); "
             f"{settings.handshakes:,} connect+auth+close per connect round. The client used "
             f"at most {client_share:.0%} of its core (below 100%: the servers, not the client, "
             "set the pace).",
