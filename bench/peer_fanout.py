@@ -33,15 +33,13 @@ from pathlib import Path
 
 from bench.fanout import generate_redis_service, redis_server
 from bench.servers import (
-    BENCH_TOKEN,
     GENERATED_PACKAGE,
-    GENERATED_SERVICE,
     REPO_ROOT,
     Pinning,
     RunningServer,
     ServerSpec,
     generate_once,
-    generated_uvicorn_flags,
+    generated_spec,
     option_args,
     run_json,
     running,
@@ -174,32 +172,11 @@ def contenders(
     flags = uvicorn_flags(log_level)
     peer_env = {"BENCH_REDIS_URL": redis_url or ""}
     two = 2 if mode == "redis" else 1
-    generated_env = {
-        "SERVICE_NAME": GENERATED_SERVICE,
-        "AUTH_TOKENS": f'{{"{BENCH_TOKEN}": "bench-user"}}',
-        "LOG_LEVEL": log_level.upper(),
-        # Limits stay on, above what the benchmark sends (as in the echo benchmark).
-        "MAX_MESSAGES_PER_SECOND": "1000000",
-        "MAX_CONNECTIONS": "100000",
-        **({"REDIS_URL": redis_url} if redis_url else {}),
-    }
-    generated_argv = [
-        python,
-        "-m",
-        "uvicorn",
-        f"{GENERATED_PACKAGE}.main:app",
-        *generated_uvicorn_flags(log_level),
-    ]
-    found = [
-        Contender(
-            "generated",
-            ServerSpec("generated", generated_argv, project, generated_env),
-            "generated",
-            two,
-        )
-    ]
+    redis_env = {"REDIS_URL": redis_url} if redis_url else {}
+    generated = generated_spec("generated", project, log_level, redis_env)
+    found = [Contender("generated", generated, "generated", two)]
     if baseline is not None:
-        spec = ServerSpec("baseline", generated_argv, baseline, generated_env)
+        spec = generated_spec("baseline", baseline, log_level, redis_env)
         found.append(Contender("baseline", spec, "generated", two))
     peers = {
         "socketio": ("bench.peers.socketio_app:app", "socketio"),

@@ -56,19 +56,6 @@ def uvicorn_flags(log_level: str) -> list[str]:
     ]
 
 
-def generated_uvicorn_flags(log_level: str) -> list[str]:
-    """`uvicorn_flags` for the generated service: its own protocol classes, as in production.
-
-    ``python -m <package>``, the service's one entry point, runs uvicorn with the
-    service's subclasses of the same backends (``protocols.py``: the deadlines uvicorn
-    lacks, and the text-frame writer of the room fan-out); the benchmark measures them.
-    """
-    flags = uvicorn_flags(log_level)
-    protocols = f"{GENERATED_PACKAGE}.protocols"
-    flags[flags.index("--ws") + 1] = f"{protocols}:SendTimeoutWebSocketProtocol"
-    return [*flags, "--http", f"{protocols}:HandshakeTimeoutHTTPProtocol"]
-
-
 @dataclass(frozen=True)
 class Pinning:
     """Which CPU the servers and the client run on (None: no pinning)."""
@@ -138,30 +125,43 @@ def generate_once(
     return project.dest
 
 
+def generated_spec(
+    key: str, project: Path, log_level: str, extra_env: Mapping[str, str]
+) -> ServerSpec:
+    """A generated service (in `project`) under uvicorn, as its entry point runs it.
+
+    ``python -m <package>``, the service's one entry point, runs uvicorn with the
+    service's subclasses of the same backends (``protocols.py``: the deadlines uvicorn
+    lacks, and the text-frame writer of the room fan-out); the benchmark measures them.
+    The other flags are every contender's (`uvicorn_flags`).
+    """
+    flags = uvicorn_flags(log_level)
+    protocols = f"{GENERATED_PACKAGE}.protocols"
+    flags[flags.index("--ws") + 1] = f"{protocols}:SendTimeoutWebSocketProtocol"
+    flags += ["--http", f"{protocols}:HandshakeTimeoutHTTPProtocol"]
+    app = f"{GENERATED_PACKAGE}.main:app"
+    env = {
+        "SERVICE_NAME": GENERATED_SERVICE,
+        "AUTH_TOKENS": json.dumps({BENCH_TOKEN: "bench-user"}),
+        # The app configures logging itself: give it the level uvicorn gets.
+        "LOG_LEVEL": log_level.upper(),
+        # Every limit stays switched on, set above what the clients send, so the
+        # benchmarks measure the checks' cost, not the limiter refusing work.
+        "MAX_MESSAGES_PER_SECOND": "1000000",
+        "MAX_CONNECTIONS": "100000",
+        **extra_env,
+    }
+    argv = [sys.executable, "-m", "uvicorn", app, *flags]
+    return ServerSpec(key, argv, project, env, asgi_app=app)
+
+
 def server_specs(
     project: Path, log_level: str, generated_env: Mapping[str, str]
 ) -> dict[str, ServerSpec]:
     """The generated service, the bare endpoint and the raw server, ready to start."""
     python = sys.executable
     flags = uvicorn_flags(log_level)
-    generated_app = f"{GENERATED_PACKAGE}.main:app"
-    generated = ServerSpec(
-        "generated",
-        [python, "-m", "uvicorn", generated_app, *generated_uvicorn_flags(log_level)],
-        project,
-        {
-            "SERVICE_NAME": GENERATED_SERVICE,
-            "AUTH_TOKENS": json.dumps({BENCH_TOKEN: "bench-user"}),
-            # The app configures logging itself: give it the level uvicorn gets.
-            "LOG_LEVEL": log_level.upper(),
-            # Every limit stays switched on, set above what the closed-loop client sends,
-            # so the benchmark measures the checks' cost, not the limiter refusing work.
-            "MAX_MESSAGES_PER_SECOND": "1000000",
-            "MAX_CONNECTIONS": "100000",
-            **generated_env,
-        },
-        asgi_app=generated_app,
-    )
+    generated = generated_spec("generated", project, log_level, generated_env)
     bare_app = "bench.bare_app:app"
     bare = ServerSpec(
         "bare", [python, "-m", "uvicorn", bare_app, *flags], REPO_ROOT, asgi_app=bare_app

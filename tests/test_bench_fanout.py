@@ -28,6 +28,7 @@ from bench.peer_fanout import (
     report,
 )
 from bench.scale import ScaleRow, scale_table
+from bench.servers import BENCH_TOKEN, GENERATED_PACKAGE, server_specs
 from bench.svg import bar_chart
 from tests.conftest import unavailable
 
@@ -218,9 +219,28 @@ def test_the_baseline_runs_beside_the_generated_service_from_its_own_folder(tmp_
     by_key = {c.key: c for c in cast}
     assert by_key["baseline"].spec.cwd == baseline
     assert by_key["baseline"].spec.env == by_key["generated"].spec.env
+    assert by_key["baseline"].spec.argv == by_key["generated"].spec.argv
     assert by_key["baseline"].processes == 2
     assert not by_key["baseline"].peer
     assert {c.spec.key for c in cast} <= set(SERVER_NAMES)
+
+
+def test_the_generated_service_runs_as_its_entry_point_runs_it_in_every_benchmark(tmp_path):
+    echo = server_specs(tmp_path, "warning", {})["generated"]
+    fanout = next(c.spec for c in contenders("memory", tmp_path, None, "warning", []))
+    for spec in (echo, fanout):
+        argv = list(spec.argv)
+        ws, http = argv[argv.index("--ws") + 1], argv[argv.index("--http") + 1]
+        assert ws == f"{GENERATED_PACKAGE}.protocols:SendTimeoutWebSocketProtocol"
+        assert http == f"{GENERATED_PACKAGE}.protocols:HandshakeTimeoutHTTPProtocol"
+        assert json.loads(spec.env["AUTH_TOKENS"]) == {BENCH_TOKEN: "bench-user"}
+        assert spec.port_flag == "--port"
+        assert spec.asgi_app == f"{GENERATED_PACKAGE}.main:app"  # what app_cost imports
+    assert echo.env == fanout.env
+    # The peers keep stock uvicorn.
+    peers = [c.spec for c in contenders("memory", tmp_path, None, "warning", []) if c.peer]
+    assert peers
+    assert all("websockets-sansio" in spec.argv for spec in peers)
 
 
 def test_the_baseline_is_the_committed_template_never_the_uncommitted_changes(
