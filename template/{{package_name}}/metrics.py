@@ -334,7 +334,11 @@ def api_published(outcome: str) -> None:
 
 
 def flush(app: FastAPI) -> None:
-    """Add the tallies to the Prometheus metrics, and record the broker's current state."""
+    """Add the tallies to the Prometheus metrics, and record the broker's current state.
+
+    Call it on the event loop's thread, where the events are counted: the counts are plain
+    numbers, and a flush from another thread could count an event twice or lose it.
+    """
     global _event_counts
     counts, _event_counts = _event_counts, {}
     for (metric, labels), amount in counts.items():
@@ -354,9 +358,11 @@ def flush(app: FastAPI) -> None:
         _children(BROKER_STATE, name).set(1 if name == state else 0)
 
 
-def exposition(app: FastAPI) -> bytes:
-    """The Prometheus text of every figure (of every process, in multiprocess mode)."""
-    flush(app)
+def render() -> bytes:
+    """The Prometheus text of every figure (of every process, in multiprocess mode).
+
+    Only what `flush` has added: call it first, on the event loop's thread.
+    """
     if MULTIPROC_DIR:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=MULTIPROC_DIR)

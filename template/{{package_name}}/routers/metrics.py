@@ -6,6 +6,7 @@ activity and the service's limits), and debug serves them to anyone, like its do
 """
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.status import HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN
 
 from .. import metrics
@@ -35,7 +36,14 @@ def check_access(request: Request) -> None:
 
 
 @router.get("/metrics", include_in_schema=False)
-def prometheus_metrics(request: Request) -> Response:
-    """The Prometheus text exposition (of every process, in multiprocess mode)."""
+async def prometheus_metrics(request: Request) -> Response:
+    """The Prometheus text exposition (of every process, in multiprocess mode).
+
+    The figures are flushed here, on the event loop's thread that counts them (a plain
+    ``def`` endpoint runs in a worker thread, where a flush could race a count); rendering
+    them, which reads every process's files in multiprocess mode, runs in a worker thread.
+    """
     check_access(request)
-    return Response(metrics.exposition(request.app), media_type=metrics.CONTENT_TYPE)
+    metrics.flush(request.app)
+    body = await run_in_threadpool(metrics.render)
+    return Response(body, media_type=metrics.CONTENT_TYPE)
