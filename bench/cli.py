@@ -3,7 +3,8 @@
 The default is the full run behind the README's Performance section; ``--quick`` is the
 seconds-long smoke run CI uses. ``python -m bench fanout`` runs only the room fan-out
 against the peers (`bench.peer_fanout`), ``python -m bench scale`` only the 10,000-session
-part (`bench.scale`), each with its own options. Goals are reported as
+part (`bench.scale`), ``python -m bench redis-parser`` the Redis reply parser's cost
+(`bench.redis_parser`), each with its own options. Goals are reported as
 PASS/MISS, never enforced: the exit status is non-zero only when the benchmark itself breaks.
 """
 
@@ -24,6 +25,7 @@ from bench.peer_fanout import QUICK as PEERS_QUICK
 from bench.peer_fanout import SERVER_NAMES, Sizes, run_peer_fanout
 from bench.permissions import main as run_permissions
 from bench.presence import run_presence
+from bench.redis_parser import main as run_redis_parser
 from bench.report import Settings, machine_description, plot, render
 from bench.scale import run_scale, scale_table
 from bench.servers import REPO_ROOT, Pinning, ServerSpec, generate_service, server_specs
@@ -272,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_presence(given[1:])
     if given[:1] == ["permissions"]:
         return run_permissions(given[1:])
+    if given[:1] == ["redis-parser"]:
+        return run_redis_parser(given[1:])
     args = parse_args(argv)
     pinning = pinning_of(args)
     command = shlex.join(["python", "-m", "bench", *given])

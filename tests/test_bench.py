@@ -4,11 +4,13 @@ Nothing here is timed: the benchmark reports its goals, it never asserts them.
 """
 
 import asyncio
+import shutil
 import struct
 
 import pytest
+from redis.utils import HIREDIS_AVAILABLE
 
-from bench import app_cost
+from bench import app_cost, redis_parser
 from bench import wsproto_lite as wsl
 from bench.fanout import FanoutResults, fanout_section
 from bench.servers import TARGET
@@ -242,3 +244,20 @@ def test_fanout_section_reports_the_history_ratio_round_by_round():
     section = fanout_section(results)
     assert "History on / off throughput (memory): 0.85 (0.80-0.90)" in section
     assert "PASS" in section
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (apt)")
+def test_redis_parser_times_every_message_a_real_redis_holds(capsys):
+    assert redis_parser.main(["--messages", "50", "--rounds", "2"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| redis-py |"))
+    assert float(row.split("|")[2]) > 0  # a real CPU time per message
+    assert ("| hiredis |" in out) == HIREDIS_AVAILABLE
+    assert ("hiredis is not installed" in out) != HIREDIS_AVAILABLE
+
+
+def test_redis_parser_reports_each_parser_and_the_missing_one():
+    text = redis_parser.report({"redis-py": [3.0, 1.0, 2.0]}, 10, 3)
+    assert "| redis-py | 2.0 | 1.0-3.0 |" in text
+    assert "pip install hiredis" in text
+    assert "pip install" not in redis_parser.report({"redis-py": [1.0], "hiredis": [0.5]}, 10, 1)
