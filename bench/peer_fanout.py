@@ -29,6 +29,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from bench.fanout import generate_redis_service, redis_server
@@ -231,7 +232,7 @@ def measure_mode(
             one(key, 8, 0.0)
         for window in sizes.windows:
             results.windows[window] = alternate(
-                keys, sizes.rounds, lambda key, w=window: one(key, w, 0.0)
+                keys, sizes.rounds, partial(one, window=window, rate=0.0)
             )
             log(f"fan-out {mode}, {window} in flight: " + summary(results.windows[window]))
         results.latency = alternate(keys, sizes.rounds, lambda key: one(key, 0, sizes.rate))
@@ -293,8 +294,9 @@ def client_run(
     return Run(
         result["delivered_per_s"],
         result["server_cpu_s"] * 1e6 / delivered,
-        result["lost"],
-        result["out_of_order"] + result["corrupt"] + result["unknown"],
+        # Counts: ints in the client's JSON, which run_client_module types float for its rates.
+        int(result["lost"]),
+        int(result["out_of_order"] + result["corrupt"] + result["unknown"]),
         result["p50_ms"],
         result["p99_ms"],
         result["client_cpu_share"],

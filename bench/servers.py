@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENERATOR_DIR = REPO_ROOT / "generator"
@@ -336,7 +336,7 @@ def run_json(argv: Sequence[str], timeout: float, what: str) -> dict[str, Any]:
     return result
 
 
-def _read_line(stream: TextIO, timeout: float) -> str:
+def _read_line(stream: IO[str], timeout: float) -> str:
     with selectors.DefaultSelector() as selector:
         selector.register(stream, selectors.EVENT_READ)
         if not selector.select(timeout):

@@ -129,11 +129,11 @@ def run_ws(
 
         for points in sweep_points:
             per_conn = max(sweep_messages // points, 20)
-            by_key = _rounds(
-                keys,
-                sweep_rounds,
-                lambda key, n=points, m=per_conn: echo_run(servers[key], pinning, n, m),
-            )
+
+            def measure(key: str, n: int = points, m: int = per_conn) -> EchoRun:
+                return echo_run(servers[key], pinning, n, m)
+
+            by_key = _rounds(keys, sweep_rounds, measure)
             for key, runs in by_key.items():
                 results.sweep.setdefault(key, {})[points] = runs
             log(f"sweep {points} connections done")

@@ -92,6 +92,35 @@ def test_generated_dependencies_are_in_the_test_extra(
     assert uncovered(needed, fastgen_test_extra()) == []
 
 
+def mypy_plugin_sources(pyproject: dict) -> dict[str, set[str]]:
+    """Each mypy plugin the project's ``[tool.mypy]`` loads → the installed distributions that
+    provide its top-level module (by canonical name; empty when none does)."""
+    plugins = pyproject.get("tool", {}).get("mypy", {}).get("plugins", [])
+    providers = metadata.packages_distributions()
+    return {
+        plugin: {canonicalize_name(dist) for dist in providers.get(plugin.split(".")[0], [])}
+        for plugin in plugins
+    }
+
+
+@pytest.mark.parametrize("answers", CASES, ids=["-".join(case.values()) for case in CASES])
+def test_the_type_check_needs_nothing_undeclared(
+    generate: Generate, answers: dict[str, str]
+) -> None:
+    """The project's mypy, and every plugin its configuration loads, come with its own
+    dependencies (so, by the test above, with the test extra): `mypy` runs after
+    ``pip install -e '.[dev]'`` alone, in its CI as in fastgen's tests."""
+    project = generate(data=[f"{key}={value}" for key, value in answers.items()]).dest
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {canonicalize_name(req.name) for req in project_requirements(pyproject)}
+    assert "mypy" in pyproject["tool"]
+    assert "mypy" in declared
+    plugins = mypy_plugin_sources(pyproject)
+    assert plugins
+    for plugin, sources in plugins.items():
+        assert sources & declared, f"mypy plugin {plugin}: from {sources or 'nothing installed'}"
+
+
 def test_the_check_catches_a_missing_or_looser_dependency() -> None:
     """The check is not vacuous: each kind of gap is reported."""
     provided = {

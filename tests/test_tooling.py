@@ -2,8 +2,9 @@
 
 The GitHub workflow against its JSON schema and with actionlint, the Dockerfile with hadolint
 (and its build context through `.dockerignore`), the pre-commit hooks validated and really run,
-offline; pip and uv alike. Every linter is also shown a deliberately broken file, so that a
-pass means something. The linters' binaries come from fastgen's `test` extra.
+the code type-checked by mypy as its CI does (and fastgen's own code too), offline; pip and uv
+alike. Every linter is also shown a deliberately broken file, so that a pass means something.
+The linters' binaries come from fastgen's `test` extra.
 """
 
 import os
@@ -20,7 +21,7 @@ import pytest
 import yaml
 
 from fastgen.generate import new_project
-from tests.conftest import Generate, git, require_package_index, run
+from tests.conftest import REPO_ROOT, Generate, git, require_package_index, run
 from tests.test_e2e import choice_cases
 
 WORKFLOW = Path(".github/workflows/ci.yml")
@@ -106,6 +107,7 @@ def test_workflow_is_valid_and_follows_the_answers(case: tuple[dict[str, str], P
     commands = "\n".join(step.get("run", "") for step in steps)
     for command in ("pip install -e '.[dev]'", "ruff check .", "ruff format --check .", "pytest"):
         assert command in commands
+    assert "mypy" in commands.splitlines()
     if broadcast == "redis":
         assert job["services"]["redis"]["ports"] == ["6379:6379"]
         assert job["env"]["REDIS_URL"].startswith("redis://localhost:6379")
@@ -279,17 +281,65 @@ def test_dockerignore_keeps_what_the_build_copies_and_nothing_secret(generate: G
     assert not ignored(["__pycache__"], local[2])
 
 
+# mypy.
+
+
+def mypy(project: Path) -> subprocess.CompletedProcess[str]:
+    """`mypy` in `project` as its CI runs it: no arguments, the project's own configuration."""
+    return lint(sys.executable, "-m", "mypy", cwd=project)
+
+
+def test_mypy_finds_nothing(case: tuple[dict[str, str], Path]) -> None:
+    """The package and its tests, fully annotated, for the Python version the project targets."""
+    answers, project = case
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    config = pyproject["tool"]["mypy"]
+    assert config["python_version"] == answers["python_version"]
+    assert config["files"] == [project.name, "tests"]
+    assert config["disallow_untyped_defs"] is True
+    result = mypy(project)
+    assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
+    assert result.stdout.startswith("Success: no issues found"), result.stdout
+
+
+def test_mypy_rejects_untyped_or_mistyped_code(generate: Generate) -> None:
+    """In the package and in the tests alike; an ignore that ignores nothing is reported too,
+    so that none outlives its reason."""
+    project = generate().dest
+    broken = {
+        f"{project.name}/untyped.py": ("def untyped(value):\n    return value\n", "no-untyped-def"),
+        f"{project.name}/mistyped.py": ("def one() -> int:\n    return '1'\n", "return-value"),
+        "tests/stale_ignore.py": ("X: int = 1  # type: ignore[assignment]\n", "unused-ignore"),
+    }
+    for path, (code, _) in broken.items():
+        (project / path).write_text(code, encoding="utf-8")
+    result = mypy(project)
+    assert result.returncode == 1
+    for path, (_, code) in broken.items():
+        finding = rf"^{re.escape(path)}:\d+: error: .*\[{code}\]$"
+        assert re.search(finding, result.stdout, flags=re.MULTILINE), result.stdout
+
+
+def test_mypy_finds_nothing_in_fastgen_and_the_bench(tmp_path: Path) -> None:
+    """fastgen's own code, with the repository's configuration (its `[tool.mypy]`)."""
+    command = [sys.executable, "-m", "mypy", "--cache-dir", tmp_path, "generator/fastgen", "bench"]
+    output = run(command, REPO_ROOT, timeout=300)
+    assert output.startswith("Success: no issues found"), output
+
+
 # pre-commit.
 
 
-def test_pre_commit_hooks_are_local_ruff_and_conflict_markers(generate: Generate) -> None:
+def test_pre_commit_hooks_are_local_ruff_mypy_and_conflict_markers(generate: Generate) -> None:
     config = load_yaml(generate().dest / ".pre-commit-config.yaml")
     # Nothing to download: the hooks run offline, with the project's own ruff.
     assert {repo["repo"] for repo in config["repos"]} <= {"local", "meta"}
     hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
-    assert {"ruff-check", "ruff-format", "check-merge-conflict"} <= set(hooks)
+    assert {"ruff-check", "ruff-format", "mypy", "check-merge-conflict"} <= set(hooks)
     assert hooks["ruff-check"]["entry"].startswith("ruff check")
     assert hooks["ruff-format"]["entry"].startswith("ruff format")
+    # mypy checks the files pyproject.toml names, together: never a commit's files alone.
+    assert (hooks["mypy"]["entry"], hooks["mypy"]["pass_filenames"]) == ("mypy", False)
     # A pattern run on every file at every commit, not only during a git merge (the update's
     # conflict markers are not one): what pre-commit-hooks' `--assume-in-merge` was for.
     assert hooks["check-merge-conflict"]["language"] == "pygrep"
@@ -309,7 +359,7 @@ def test_pre_commit_config_validates_and_its_hooks_pass(case: tuple[dict[str, st
     result = lint(*PRE_COMMIT, "run", "--all-files", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     passed = re.findall(r"^(.+?)\.+Passed$", result.stdout, flags=re.MULTILINE)
-    assert {"ruff check", "ruff format", "leftover conflict markers"} <= set(passed)
+    assert {"ruff check", "ruff format", "mypy", "leftover conflict markers"} <= set(passed)
 
 
 def test_pre_commit_rejects_a_broken_config(generate: Generate) -> None:

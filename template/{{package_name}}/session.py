@@ -8,6 +8,7 @@ instead let one malformed frame kill the connection, which is why text is parsed
 import json
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -80,6 +81,7 @@ def _depth(data: Any) -> int:
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):

@@ -1,5 +1,6 @@
 """What every handler is: built per message by `MsgHandlerFactory`, run with ``await run()``."""
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from time import perf_counter
@@ -58,9 +59,10 @@ class MsgHandler(BaseHandler, Generic[M]):
     """
 
     type: ClassVar[str]
-    message_model: ClassVar[type[Message]]
-    reply_model: ClassVar[type[Any] | None] = None
-    more_replies: ClassVar[tuple[type[Any], ...]] = ()
+    # `builtins.type`: in this class body, `type` is the attribute above (a str).
+    message_model: ClassVar[builtins.type[Message]]
+    reply_model: ClassVar[builtins.type[Any] | None] = None
+    more_replies: ClassVar[tuple[builtins.type[Any], ...]] = ()
 
     async def run(self) -> None:
         """Validate the message, then `handle` it; invalid fields get a 40006 error frame.
@@ -84,7 +86,7 @@ class MsgHandler(BaseHandler, Generic[M]):
             observe_handler(self.type, perf_counter() - started)
             return
         try:
-            await self.handle(message)  # type: ignore[arg-type]
+            await self.handle(message)
         finally:
             observe_handler(self.type, perf_counter() - started)
 
