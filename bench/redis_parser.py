@@ -24,7 +24,7 @@ from bench.fanout import redis_server
 from bench.ws_bench import rotated
 
 CHANNEL = "bench-room"
-# A chat frame as the broker publishes it (about 120 bytes).
+# A chat frame as the broker publishes it (148 bytes).
 PAYLOAD = json.dumps(
     {"type": "chat", "room": "lobby", "seq": 1, "from": "bench-user", "text": "x" * 60, "ts": 1.0}
 )
