@@ -131,9 +131,9 @@ async def measure(
 async def start_broker(history: int, redis_url: str | None) -> Any:
     """The generated service's memory broker, or its Redis broker on `redis_url`, started."""
     if redis_url is None:
-        memory = importlib.import_module(f"{GENERATED_PACKAGE}.broker.memory")
+        memory = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker.memory")
         return memory.MemoryBroker(history_size=history)
-    redis_broker = importlib.import_module(f"{GENERATED_PACKAGE}.broker.redis_broker")
+    redis_broker = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker.redis_broker")
     broker = redis_broker.RedisBroker(
         redis_url, key_prefix=f"bench-{os.getpid()}-{history}:", history_size=history
     )

@@ -58,7 +58,7 @@ class Watcher(CountingMember):
 
 async def start_mode(mode: str, redis_url: str | None) -> tuple[Any, Any]:
     """The generated service's broker and presence manager for `mode`, started."""
-    broker_module = importlib.import_module(f"{GENERATED_PACKAGE}.broker")
+    broker_module = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker")
     events = mode == "presence + events"
     if redis_url is None:
         broker = broker_module.MemoryBroker()

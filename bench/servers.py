@@ -125,6 +125,16 @@ def generate_once(
     return project.dest
 
 
+def engine_module(project: Path, name: str) -> str:
+    """`name`'s module path in the generated package: under ``engine`` since that layout.
+
+    A ``--baseline`` checkout may predate it, when the engine's modules sat in the package.
+    """
+    package = project / GENERATED_PACKAGE
+    flat = package.is_dir() and not (package / "engine").is_dir()
+    return name if flat else f"engine.{name}"
+
+
 def generated_spec(
     key: str, project: Path, log_level: str, extra_env: Mapping[str, str]
 ) -> ServerSpec:
@@ -136,7 +146,7 @@ def generated_spec(
     The other flags are every contender's (`uvicorn_flags`).
     """
     flags = uvicorn_flags(log_level)
-    protocols = f"{GENERATED_PACKAGE}.protocols"
+    protocols = f"{GENERATED_PACKAGE}.{engine_module(project, 'protocols')}"
     flags[flags.index("--ws") + 1] = f"{protocols}:SendTimeoutWebSocketProtocol"
     flags += ["--http", f"{protocols}:HandshakeTimeoutHTTPProtocol"]
     app = f"{GENERATED_PACKAGE}.main:app"

@@ -71,7 +71,8 @@ def test_dest_defaults_to_the_current_folder(
         ("x" * (MAX_NAME_LENGTH + 1), f"longer than {MAX_NAME_LENGTH}"),
         ("base", "machinery"),
         ("factory", "machinery"),
-        ("ping", "proj/handlers/ping.py already exists"),
+        ("ping", "message type 'ping' is already handled in proj/engine/handlers/ping.py"),
+        ("join", "message type 'join' is already handled in proj/engine/handlers/rooms.py"),
         ("echo", "proj/handlers/echo.py already exists"),
     ],
 )

@@ -38,8 +38,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def printed(project: Path) -> dict[str, Any]:
-    """What ``python -m <package>.asyncapi`` prints in `project`."""
-    return json.loads(run([sys.executable, "-m", "proj.asyncapi"], project))
+    """What ``python -m <package>.engine.asyncapi`` prints in `project`."""
+    return json.loads(run([sys.executable, "-m", "proj.engine.asyncapi"], project))
 
 
 @pytest.fixture

@@ -231,8 +231,8 @@ def test_the_generated_service_runs_as_its_entry_point_runs_it_in_every_benchmar
     for spec in (echo, fanout):
         argv = list(spec.argv)
         ws, http = argv[argv.index("--ws") + 1], argv[argv.index("--http") + 1]
-        assert ws == f"{GENERATED_PACKAGE}.protocols:SendTimeoutWebSocketProtocol"
-        assert http == f"{GENERATED_PACKAGE}.protocols:HandshakeTimeoutHTTPProtocol"
+        assert ws == f"{GENERATED_PACKAGE}.engine.protocols:SendTimeoutWebSocketProtocol"
+        assert http == f"{GENERATED_PACKAGE}.engine.protocols:HandshakeTimeoutHTTPProtocol"
         assert json.loads(spec.env["AUTH_TOKENS"]) == {BENCH_TOKEN: "bench-user"}
         assert spec.port_flag == "--port"
         assert spec.asgi_app == f"{GENERATED_PACKAGE}.main:app"  # what app_cost imports

@@ -119,7 +119,9 @@ def add_handler(name: str, project: Path) -> AddedHandler:
     for path in (module, test):
         if path.exists():
             raise FastgenError(f"{path.relative_to(project)} already exists; choose another name")
-    owner = registered_types(handlers_dir).get(name)
+    # The built-in types are the engine's (engine/handlers/, since that layout).
+    engine_handlers = project / package / "engine" / "handlers"
+    owner = registered_types(handlers_dir).get(name) or registered_types(engine_handlers).get(name)
     if owner is not None:
         raise FastgenError(
             f"message type {name!r} is already handled in {owner.relative_to(project)}"

@@ -1,72 +1,9 @@
-"""`python -m <package> [--reload | --workers N]`: the one way to run the service.
+"""`python -m <package>`: the service under uvicorn, with every limit from the settings.
 
-In production and in development alike. Plain ``uvicorn <package>.main:app`` would run
-without this service's limits: no shutdown bound, uvicorn's 16 MiB frame limit, no
-handshake or send timeouts. Every run command (the README's, the Dockerfile's, compose's)
-goes through `main`.
+The options and the protocol classes it runs with are the engine's (engine/serve.py).
 """
 
-import argparse
-
-import uvicorn
-
-from .config import load_settings
-from .protocols import raise_open_file_limit
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Start uvicorn with host, port and every limit from the settings."""
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {__package__}", description="Run the service under uvicorn."
-    )
-    parser.add_argument(
-        "--reload", action="store_true", help="restart on code changes (development only)"
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        metavar="N",
-        help="worker processes sharing the port (for their metrics, see PROMETHEUS_MULTIPROC_DIR)",
-    )
-    args = parser.parse_args(argv)
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
-    if args.reload and args.workers > 1:
-        parser.error("--reload runs one process: drop --workers")
-    settings = load_settings()
-    raise_open_file_limit()
-    uvicorn.run(
-        f"{__package__}.main:app",
-        host=settings.HOST,
-        port=settings.PORT,
-        reload=args.reload,
-        workers=args.workers,
-        # The app configures logging itself (request ids, levels); keep uvicorn's
-        # default dictConfig from replacing it.
-        log_config=None,
-        log_level=settings.LOG_LEVEL.lower(),
-        # uvicorn's protocols with the deadlines it lacks (see protocols.py): requests
-        # must be complete within HANDSHAKE_TIMEOUT, unsent data must move within
-        # SEND_TIMEOUT. The WebSocket one is the sans-I/O websockets backend, the
-        # fastest and leanest per connection. Named by import string: with --reload,
-        # uvicorn imports them again in its worker process.
-        # (uvicorn's own timeout_keep_alive, 5 s, still closes idle kept-alive
-        # connections; its timer stops at the first byte of a next request, and
-        # HANDSHAKE_TIMEOUT takes over from there.)
-        http=f"{__package__}.protocols:HandshakeTimeoutHTTPProtocol",
-        ws=f"{__package__}.protocols:SendTimeoutWebSocketProtocol",
-        # uvicorn's own 16 MiB frame limit, brought down to ours (+ slack for the app to
-        # answer with its own 1009 close on frames just over the limit).
-        ws_max_size=settings.MAX_MESSAGE_BYTES + 1024,
-        ws_ping_interval=settings.HEARTBEAT_INTERVAL,
-        ws_ping_timeout=settings.HEARTBEAT_TIMEOUT,
-        ws_per_message_deflate=settings.WS_PER_MESSAGE_DEFLATE,
-        # Without it, one handler blocked on anything but `receive` keeps a SIGTERM'd
-        # process alive forever.
-        timeout_graceful_shutdown=settings.SHUTDOWN_TIMEOUT,
-    )
-
+from .engine.serve import main
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,4 @@
-"""Start-up and shutdown of the app's resources."""
+"""Start-up and shutdown: the engine's resources, and a place for your own."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -6,37 +6,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import metrics
-from .auth import build_authorizers
-from .broker import build_broker, build_presence
-from .close_codes import GOING_AWAY
 from .config import Settings
-from .connections import ConnectionRegistry
-from .routers.ready import mark_shutting_down
-from .startup_checks import warn_about_configuration
+from .engine.lifespan import run_engine
 
 logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Create the registry, authorizers, broker and presence; close them on the way out."""
+    """Run the engine (broker, presence, sessions) for as long as the app runs.
+
+    Open your own clients (a database pool, ...) around the ``yield``: after the engine
+    starts, they are there for every session; before it stops, every session has closed.
+    """
     settings: Settings = app.state.settings
-    app.state.connections = ConnectionRegistry()
-    app.state.authorizers = build_authorizers(settings)
-    warn_about_configuration(settings)
-    app.state.broker = build_broker(settings)
-    await app.state.broker.start()
-    app.state.presence = build_presence(settings, app.state.broker)
-    await app.state.presence.start()
-    metrics.start(app)
-    logger.info("%s starting (debug=%s)", settings.SERVICE_NAME, settings.DEBUG)
-    try:
+    async with run_engine(app):
+        logger.info("%s starting (debug=%s)", settings.SERVICE_NAME, settings.DEBUG)
         yield
-    finally:
-        mark_shutting_down(app)
-        await app.state.connections.close_all(GOING_AWAY, "server shutting down")
-        await app.state.presence.stop()
-        await app.state.broker.stop()
-        await metrics.stop(app)
-        logger.info("%s stopped", settings.SERVICE_NAME)
+    logger.info("%s stopped", settings.SERVICE_NAME)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from ..permissions import EVERY_ROOM, Capability, Rights
+from ..engine.permissions import EVERY_ROOM, Capability, Rights
 
 # Rooms whose decision a user keeps (see `User.can`); past it, the memo starts afresh, so
 # a client probing endless room names costs CPU, never memory.

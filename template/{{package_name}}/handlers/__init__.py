@@ -1,13 +1,15 @@
-"""Message handlers, one module each, dispatched by the message's ``type``.
+"""Your message handlers, one module each, dispatched by the message's ``type``.
 
-Every module in this package (other than the machinery in `base` and `factory`) is
-imported here, so a new handler is a new module with a ``@MsgHandlerFactory.register``
-class in it: nothing else to edit.
+Every module in this package (other than `base` and `factory`, the stable import paths of
+the engine's handler classes) is imported here, so a new handler is a new module with a
+``@MsgHandlerFactory.register`` class in it: nothing else to edit. The built-in types
+(rooms, presence, refresh, ping) are the engine's, in engine/handlers/.
 """
 
 import importlib
 import pkgutil
 
+from ..engine import handlers as _built_in  # noqa: F401  (registers the built-in types)
 from .base import BaseHandler, Message, MsgHandler
 from .factory import MsgHandlerFactory
 

@@ -1,0 +1,31 @@
+# Engine file: `fastgen update` maintains it (see engine/__init__.py).
+"""Application status codes carried in error frames: ``{"status": <code>, "message": ...}``.
+
+4xxxx: the client's fault, the session goes on (except 40001, which ends it, and 42901,
+which ends it with close 1008 when it goes on).
+5xxxx: the service's fault; details go to the log, never to the client.
+"""
+
+AUTHENTICATION_FAILED_40001 = 40001
+MALFORMED_JSON_40002 = 40002
+NOT_AN_OBJECT_40003 = 40003
+MISSING_TYPE_40004 = 40004
+UNKNOWN_TYPE_40005 = 40005
+INVALID_PAYLOAD_40006 = 40006
+BINARY_NOT_SUPPORTED_40007 = 40007
+# Valid JSON the service does not take: nested deeper than MAX_JSON_DEPTH, or an integer
+# outside the 64-bit range (it would lose precision).
+UNSUPPORTED_JSON_40008 = 40008
+# A ``refresh`` whose token is invalid, expired or for another user; the session goes on
+# under the old token (and ends when that one expires).
+REFRESH_REFUSED_40009 = 40009
+# A join, chat, history or presence request the token's rights do not allow (permissions.py);
+# the frame names the ``room`` and the ``capability``. A refused join is no membership.
+FORBIDDEN_40301 = 40301
+RATE_LIMITED_42901 = 42901
+# Rooms (handlers/rooms.py) use 4001x / 5001x.
+NOT_IN_ROOM_40010 = 40010
+INTERNAL_ERROR_50001 = 50001
+BROKER_UNAVAILABLE_50010 = 50010
+# The chat may have been published (e.g. Redis timed out): retry it with the same "id".
+PUBLISH_OUTCOME_UNKNOWN_50011 = 50011
