@@ -21,6 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 COPIER_YML = REPO_ROOT / "copier.yml"
 
 Generate = Callable[..., NewProject]
+# The distribution's name as wheel file names spell it (PEP 427: "-" becomes "_").
+WHEEL_NAME = "fastgen_ws"
 
 
 def load_questions() -> dict[str, dict[str, Any]]:
@@ -139,7 +141,7 @@ def build_wheel(source: Path, out: Path) -> Path:
     """
     command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
     run([*command, "--no-index", "-w", out, source], out.parent)
-    (wheel,) = out.glob("fastgen-*.whl")
+    (wheel,) = out.glob(f"{WHEEL_NAME}-*.whl")
     return wheel
 
 

@@ -45,6 +45,24 @@ def test_no_arguments_shows_help() -> None:
     assert "new" in stdout + stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["new", "x", "--bogus"], "No such option: --bogus"),
+        (["--bogus"], "No such option: --bogus"),
+        (["nope"], "No such command 'nope'"),
+        (["new", "a", "b"], "unexpected extra argument"),
+        (["add", "handler"], "Missing argument"),
+        (["update", "--conflict", "zz"], "'zz' is not one of"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_2(args: list[str], fragment: str) -> None:
+    exit_code, stdout, stderr = invoke(*args)
+    assert exit_code == ExitCode.BAD_INPUT
+    assert_one_line_error(exit_code, stderr, fragment)
+    assert "Usage:" not in stdout + stderr
+
+
 def test_help_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"

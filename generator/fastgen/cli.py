@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__
 from .errors import FastgenError
@@ -20,7 +21,43 @@ from .exit_codes import ExitCode, help_text
 if TYPE_CHECKING:
     from .update import UpdateResult
 
+# Click's usage error (unknown option, missing argument...). Recent Typer releases carry their
+# own copy of Click, so the class is taken from Typer itself, not from an `import click`.
+_USAGE_ERROR: type[Exception] = next(
+    cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError"
+)
+
+
+class OneLineErrorsGroup(TyperGroup):
+    """The root command: a usage error of it or of a subcommand is one line on stderr, exit 2.
+
+    Click would print the usage, a hint and the error on three lines.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], *rest: Any, **extra: Any) -> Any:
+        """Parse the root's own options; a usage error there is one line."""
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, *rest, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the subcommand; a usage error while parsing its arguments is one line."""
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        # `fastgen` alone (or `fastgen add`) prints the help, as no_args_is_help asks.
+        if not isinstance(exc, _USAGE_ERROR) or type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        fail(exc.format_message())  # type: ignore[attr-defined]
+
+
 app = typer.Typer(
+    cls=OneLineErrorsGroup,
     no_args_is_help=True,
     help="Generate FastAPI WebSocket services, and keep them up to date with their template.",
     add_completion=False,
