@@ -42,8 +42,8 @@ def resolve_source(project: Project, src: str | None) -> Iterator[TemplateSource
 
     * `src` given: the recorded URL is redirected to `src` for this run (the answers keep
       the recorded URL).
-    * the recorded URL is fastgen's canonical one (or an older name of it): served from the template history this
-      fastgen carries, offline.
+    * the recorded URL is fastgen's canonical one (or an older name of it): served from the
+      template history this fastgen carries, offline.
     * otherwise: the recorded source, as it is.
 
     In every case a rewrite rule in the user's git config for the recorded URL is honoured
