@@ -220,6 +220,7 @@ def new(
     from .generate import new_project
     from .git_setup import commit_message, set_up_git
     from .names import is_debug_name
+    from .next_steps import next_steps
 
     if dest is None:
         if service is None:
@@ -255,7 +256,7 @@ def new(
         )
     for note in result.notes:
         err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
-    package_name = answers.get("package_name", "?")
+    package_name = str(answers.get("package_name", "?"))
     where = result.dest
     console.print(
         f"[bold green]Created[/] {escape(service_name)} in {escape(str(where))} "
@@ -277,11 +278,7 @@ def new(
         )
     console.print(escape(vcs.summary), highlight=False)
     console.print("Next:", highlight=False)
-    commands = [f"cd {where}"]
-    if vcs.next_command:
-        commands.append(vcs.next_command)
-    commands += ["pip install -e '.[dev]'", "pytest", f"python -m {package_name} --reload"]
-    for command in commands:
+    for command in next_steps(where, package_name, vcs.next_command):
         console.print(f"  [cyan]{escape(command)}[/]", highlight=False)
 
 
