@@ -294,7 +294,8 @@ def test_new_inside_a_repository_makes_its_own_nested_one(tmp_path: Path) -> Non
     assert exit_code == 0, stdout
     project = tmp_path / "svc"
     assert git(project, "rev-parse", "--show-toplevel").strip() == str(project)
-    assert git(project, "log", "--format=%s").strip() == f"Generate chat from fastgen v{__version__}"
+    message = f"Generate chat from fastgen v{__version__}"
+    assert git(project, "log", "--format=%s").strip() == message
     assert git(project, "status", "--porcelain").strip() == ""
     nested = [line for line in stdout.splitlines() if "nested inside" in line]
     assert nested == [
