@@ -468,6 +468,12 @@ def _check(dest: Path, src: str | None, json_output: bool) -> None:
             "run `fastgen update`",
             highlight=False,
         )
+    elif not result.known:
+        console.print(
+            f"Unknown: {result.dest} is at {result.current}, and {result.source} shows no "
+            "version tags, so a newer template version cannot be seen",
+            highlight=False,
+        )
     else:
         console.print(
             f"Up to date: {result.dest} is at {result.current} "
