@@ -21,6 +21,41 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 COPIER_YML = REPO_ROOT / "copier.yml"
 
 Generate = Callable[..., NewProject]
+# The distribution's name as wheel file names spell it (PEP 427: "-" becomes "_").
+WHEEL_NAME = "fastgen_ws"
+
+
+# The full matrix (tests marked `full`, and every combination of the template's choices) runs
+# with `pytest --full` or FASTGEN_FULL=1 (what CI sets); without it, the fast contributor loop.
+FULL_ENV = "FASTGEN_FULL"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full",
+        action="store_true",
+        help=f"run the full matrix: tests marked full, every choice combination (or {FULL_ENV}=1)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection: parametrizations read full_run() when their modules are imported.
+    if config.getoption("--full"):
+        os.environ[FULL_ENV] = "1"
+
+
+def full_run() -> bool:
+    """Whether this run is the full matrix (``--full`` or ``FASTGEN_FULL=1``)."""
+    return os.environ.get(FULL_ENV, "").strip() not in ("", "0")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if full_run():
+        return
+    deselected = [item for item in items if item.get_closest_marker("full")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("full")]
 
 
 def load_questions() -> dict[str, dict[str, Any]]:
@@ -139,7 +174,7 @@ def build_wheel(source: Path, out: Path) -> Path:
     """
     command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
     run([*command, "--no-index", "-w", out, source], out.parent)
-    (wheel,) = out.glob("fastgen-*.whl")
+    (wheel,) = out.glob(f"{WHEEL_NAME}-*.whl")
     return wheel
 
 

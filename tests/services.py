@@ -55,9 +55,11 @@ def running_service(project: Path, log: Path, **env: str) -> Iterator[int]:
             process.wait(timeout=10)
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_healthy(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = STARTUP_TIMEOUT
+) -> None:
     """Poll `url` until it answers 200; fail with the log if the process exits or time runs out."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the service exited {process.returncode}:\n{log.read_text()}")
@@ -67,4 +69,4 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
                     return
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.1)
-    pytest.fail(f"the service did not answer {url} within {STARTUP_TIMEOUT} s:\n{log.read_text()}")
+    pytest.fail(f"the service did not answer {url} within {timeout} s:\n{log.read_text()}")

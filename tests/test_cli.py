@@ -45,6 +45,24 @@ def test_no_arguments_shows_help() -> None:
     assert "new" in stdout + stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["new", "x", "--bogus"], "No such option: --bogus"),
+        (["--bogus"], "No such option: --bogus"),
+        (["nope"], "No such command 'nope'"),
+        (["new", "a", "b"], "unexpected extra argument"),
+        (["add", "handler"], "Missing argument"),
+        (["update", "--conflict", "zz"], "'zz' is not one of"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_2(args: list[str], fragment: str) -> None:
+    exit_code, stdout, stderr = invoke(*args)
+    assert exit_code == ExitCode.BAD_INPUT
+    assert_one_line_error(exit_code, stderr, fragment)
+    assert "Usage:" not in stdout + stderr
+
+
 def test_help_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
@@ -270,13 +288,21 @@ def test_new_commits_the_generated_files(tmp_path: Path) -> None:
     assert "git add" not in stdout
 
 
-def test_new_inside_a_repository_leaves_git_alone(tmp_path: Path) -> None:
+def test_new_inside_a_repository_makes_its_own_nested_one(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
     exit_code, stdout, _ = invoke("new", tmp_path / "svc", "-s", "chat")
     assert exit_code == 0, stdout
-    assert not (tmp_path / "svc" / ".git").exists()
-    assert "inside an existing repository" in stdout
-    assert "git add . && git commit -m 'Generate chat from fastgen" in stdout
+    project = tmp_path / "svc"
+    assert git(project, "rev-parse", "--show-toplevel").strip() == str(project)
+    message = f"Generate chat from fastgen v{__version__}"
+    assert git(project, "log", "--format=%s").strip() == message
+    assert git(project, "status", "--porcelain").strip() == ""
+    nested = [line for line in stdout.splitlines() if "nested inside" in line]
+    assert nested == [
+        f"Git: new repository nested inside the one at {tmp_path} (its own history; --no-git "
+        f"skips it), first commit 'Generate chat from fastgen v{__version__}'"
+    ]
+    assert "git add" not in stdout
 
 
 def test_no_git(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from tests.conftest import (
     REPO_ROOT,
     build_wheel,
     choices_of,
+    full_run,
     installed_fastgen,
     load_questions,
     make_template_repo,
@@ -25,10 +26,13 @@ from tests.conftest import (
 pytestmark = pytest.mark.e2e
 
 
-def choice_cases() -> list[dict[str, str]]:
-    """Every combination of the feature choices, with each Python version used at least once.
+def choice_cases(full: bool | None = None) -> list[dict[str, str]]:
+    """Answer sets over the template's real choices, read from copier.yml (a new choice
+    question is covered without touching this test).
 
-    Read from copier.yml, so a new choice question is covered without touching this test.
+    The full matrix (``--full``): every combination of the feature choices, each Python
+    version used at least once. The fast loop: each choice of every question at least once,
+    the lowest Python first (case i takes choice i of each question, wrapping around).
     """
     questions = load_questions()
     choices = {
@@ -36,6 +40,12 @@ def choice_cases() -> list[dict[str, str]]:
         for name, spec in questions.items()
         if "choices" in spec
     }
+    if not (full_run() if full is None else full):
+        count = max(len(values) for values in choices.values())
+        return [
+            {name: values[i % len(values)] for name, values in choices.items()}
+            for i in range(count)
+        ]
     pythons = choices.pop("python_version")
     features = [
         dict(zip(choices, combo, strict=True)) for combo in itertools.product(*choices.values())
@@ -60,6 +70,7 @@ def test_generated_project_passes_its_own_checks(tmp_path: Path, answers: dict[s
     run_project_checks(project)
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("auth", choices_of("auth"))
 @pytest.mark.parametrize("service", ["chat", "chat-test"])
 def test_production_and_test_service_names(tmp_path: Path, service: str, auth: str) -> None:
@@ -68,6 +79,7 @@ def test_production_and_test_service_names(tmp_path: Path, service: str, auth: s
     run_project_checks(project)
 
 
+@pytest.mark.full
 def test_long_names_and_unusual_texts_stay_lint_clean(tmp_path: Path) -> None:
     project = new_project(
         tmp_path / "Long Project Name",
@@ -106,6 +118,7 @@ def tree(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.full
 def test_fresh_venv_install_as_the_readme_says(tmp_path: Path) -> None:
     """`pip install -e '.[dev]'` then `pytest` in a brand-new virtual environment."""
     project = new_project(tmp_path / "fresh", service="fresh-dev").dest

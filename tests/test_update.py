@@ -333,6 +333,20 @@ def test_check_exit_codes_and_json(project: Path, template_v1: Path) -> None:
 # --- the default source: canonical URL, offline, from fastgen's own template history -------
 
 
+def test_check_says_unknown_when_the_source_shows_no_versions(tmp_path: Path) -> None:
+    template = make_template_repo(tmp_path / "template")  # no tag at all
+    project = new_project(tmp_path / PKG, service="chat-dev", src=str(template)).dest
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "generated")
+    git(template, "commit", "-q", "--allow-empty", "-m", "newer, untagged")
+    exit_code, stdout, _ = invoke("check", project)
+    assert exit_code == 0, stdout
+    assert stdout.startswith("Unknown: ")
+    assert "Up to date" not in stdout
+    exit_code, stdout, _ = invoke("check", project, "--json")
+    assert (exit_code, json.loads(stdout)["update_available"]) == (0, None)
+
+
 def test_default_new_records_the_canonical_source_and_version(tmp_path: Path) -> None:
     answers = new_project(tmp_path / "p", service="chat-dev").answers
     assert answers["_src_path"] == DEFAULT_TEMPLATE_URL

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__
 from .errors import FastgenError
@@ -20,7 +21,43 @@ from .exit_codes import ExitCode, help_text
 if TYPE_CHECKING:
     from .update import UpdateResult
 
+# Click's usage error (unknown option, missing argument...). Recent Typer releases carry their
+# own copy of Click, so the class is taken from Typer itself, not from an `import click`.
+_USAGE_ERROR: type[Exception] = next(
+    cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError"
+)
+
+
+class OneLineErrorsGroup(TyperGroup):
+    """The root command: a usage error of it or of a subcommand is one line on stderr, exit 2.
+
+    Click would print the usage, a hint and the error on three lines.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], *rest: Any, **extra: Any) -> Any:
+        """Parse the root's own options; a usage error there is one line."""
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, *rest, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the subcommand; a usage error while parsing its arguments is one line."""
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        # `fastgen` alone (or `fastgen add`) prints the help, as no_args_is_help asks.
+        if not isinstance(exc, _USAGE_ERROR) or type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        fail(exc.format_message())  # type: ignore[attr-defined]
+
+
 app = typer.Typer(
+    cls=OneLineErrorsGroup,
     no_args_is_help=True,
     help="Generate FastAPI WebSocket services, and keep them up to date with their template.",
     add_completion=False,
@@ -183,6 +220,7 @@ def new(
     from .generate import new_project
     from .git_setup import commit_message, set_up_git
     from .names import is_debug_name
+    from .next_steps import next_steps
 
     if dest is None:
         if service is None:
@@ -218,7 +256,7 @@ def new(
         )
     for note in result.notes:
         err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
-    package_name = answers.get("package_name", "?")
+    package_name = str(answers.get("package_name", "?"))
     where = result.dest
     console.print(
         f"[bold green]Created[/] {escape(service_name)} in {escape(str(where))} "
@@ -240,11 +278,7 @@ def new(
         )
     console.print(escape(vcs.summary), highlight=False)
     console.print("Next:", highlight=False)
-    commands = [f"cd {where}"]
-    if vcs.next_command:
-        commands.append(vcs.next_command)
-    commands += ["pip install -e '.[dev]'", "pytest", f"python -m {package_name} --reload"]
-    for command in commands:
+    for command in next_steps(where, package_name, vcs.next_command):
         console.print(f"  [cyan]{escape(command)}[/]", highlight=False)
 
 
@@ -432,6 +466,12 @@ def _check(dest: Path, src: str | None, json_output: bool) -> None:
         console.print(
             f"Update available: {result.current} -> {result.latest} ({result.source}); "
             "run `fastgen update`",
+            highlight=False,
+        )
+    elif not result.known:
+        console.print(
+            f"Unknown: {result.dest} is at {result.current}, and {result.source} shows no "
+            "version tags, so a newer template version cannot be seen",
             highlight=False,
         )
     else:

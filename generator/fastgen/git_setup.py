@@ -24,8 +24,6 @@ class GitState(StrEnum):
     """A new repository with the generated files as its first commit."""
     NO_IDENTITY = "no-identity"
     """A new repository, nothing committed: git has no user name or e-mail."""
-    INSIDE_REPOSITORY = "inside-repository"
-    """Left alone: the folder is already inside a git work tree."""
     NO_GIT = "no-git"
     """Left alone: the git command is not installed."""
     SKIPPED = "skipped"
@@ -43,17 +41,23 @@ class GitSetup:
     """The first commit's message (used or to use)."""
     next_command: str | None = None
     detail: str = ""
+    outer: Path | None = None
+    """The top of the repository the project was generated inside, if any."""
 
     @property
     def summary(self) -> str:
         """One line on what was done, for ``fastgen new`` to print."""
+        if self.state is GitState.COMMITTED and self.outer is not None:
+            return (
+                f"Git: new repository nested inside the one at {self.outer} (its own history; "
+                f"--no-git skips it), first commit '{self.message}'"
+            )
         return {
             GitState.COMMITTED: f"Git: new repository, first commit '{self.message}'",
             GitState.NO_IDENTITY: (
                 "Git: new repository, nothing committed (git has no user name/e-mail); set "
                 "them and commit (see Next), so that `fastgen update` has a commit to merge into"
             ),
-            GitState.INSIDE_REPOSITORY: "Git: inside an existing repository; nothing committed",
             GitState.NO_GIT: "Git: not installed; `fastgen update` will need a git repository",
             GitState.SKIPPED: "Git: skipped (--no-git); `fastgen update` needs a commit (see Next)",
             GitState.FAILED: (
@@ -68,10 +72,10 @@ def commit_message(service_name: str, version: str) -> str:
     return f"Generate {service_name} from fastgen v{version}"
 
 
-def inside_work_tree(folder: Path) -> bool:
-    """Whether `folder` is inside an existing git work tree."""
-    answer = git("rev-parse", "--is-inside-work-tree", cwd=folder, check=False, as_fastgen=False)
-    return answer.strip() == "true"
+def enclosing_work_tree(folder: Path) -> Path | None:
+    """The top of the git work tree `folder` is inside, or None."""
+    answer = git("rev-parse", "--show-toplevel", cwd=folder, check=False, as_fastgen=False)
+    return Path(answer.strip()) if answer.strip() else None
 
 
 def has_identity(folder: Path) -> bool:
@@ -106,12 +110,9 @@ def set_up_git(
         return GitSetup(GitState.SKIPPED, message, f"git init && {commit}")
     if shutil.which("git") is None:
         return GitSetup(GitState.NO_GIT, message)
-    if inside_work_tree(dest):
-        return GitSetup(
-            GitState.INSIDE_REPOSITORY,
-            message,
-            f"git add . && git commit -m {shlex.quote(message)}",
-        )
+    # Inside another repository (a monorepo, a checkout) the project still gets its own:
+    # `fastgen update` merges through the project's history, not the outer one's.
+    outer = enclosing_work_tree(dest)
     try:
         git("init", "-q", cwd=dest, as_fastgen=False)
         wanted = {path.as_posix() for path in written}
@@ -126,9 +127,10 @@ def set_up_git(
                 message,
                 'git config --global user.name "Your Name" && git config --global user.email '
                 f"you@example.com && git commit -m {shlex.quote(message)}",
+                outer=outer,
             )
         # The user's own settings apply (hooks, signing): bounded, since they may wait.
         git("commit", "-q", "-m", message, cwd=dest, as_fastgen=False, timeout=COMMIT_TIMEOUT)
     except GitError as exc:
-        return GitSetup(GitState.FAILED, message, commit, detail=str(exc))
-    return GitSetup(GitState.COMMITTED, message)
+        return GitSetup(GitState.FAILED, message, commit, detail=str(exc), outer=outer)
+    return GitSetup(GitState.COMMITTED, message, outer=outer)

@@ -23,7 +23,11 @@ from .errors import FastgenError
 from .template_source import CHECKOUT_TEMPLATE, COPIER_FILE, PACKAGE_DIR, bundled_template
 from .versions import latest_tag, parse_version, release_tag
 
-DEFAULT_TEMPLATE_URL = "gh:org/fastapi-ws-template"
+# fastgen and its template live in one repository (copier.yml at its root).
+DEFAULT_TEMPLATE_URL = "gh:fastgen-dev/fastgen"
+# Where projects generated before the move recorded the template: served like the canonical
+# URL, so `fastgen update` and `fastgen check` keep working for them.
+LEGACY_TEMPLATE_URLS = ("gh:org/fastapi-ws-template",)
 TEMPLATE_URL_ENV = "FASTGEN_TEMPLATE_URL"
 # Written into wheels by hatch_build.py: the repository's `v*` tags and HEAD.
 HISTORY_BUNDLE = PACKAGE_DIR / "_template_history.bundle"
@@ -41,6 +45,12 @@ class GitError(FastgenError):
 def canonical_url() -> str:
     """Where the template officially lives: ``$FASTGEN_TEMPLATE_URL`` or the default."""
     return os.environ.get(TEMPLATE_URL_ENV, "").strip() or DEFAULT_TEMPLATE_URL
+
+
+def template_urls() -> tuple[str, ...]:
+    """Every URL (as git sees it) that names fastgen's template: the canonical one first."""
+    urls = (canonical_url(), DEFAULT_TEMPLATE_URL, *LEGACY_TEMPLATE_URLS)
+    return tuple(dict.fromkeys(expand_url(url) for url in urls))
 
 
 def expand_url(src: str) -> str:
@@ -312,5 +322,8 @@ def packaged_template() -> Iterator[tuple[str, TemplateHistory]]:
         The canonical URL (what projects record) and the local history standing in for it.
     """
     url = canonical_url()
-    with shipped_history() as history, redirected({expand_url(url): history.repo}):
+    with (
+        shipped_history() as history,
+        redirected(dict.fromkeys(template_urls(), history.repo)),
+    ):
         yield url, history

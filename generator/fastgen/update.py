@@ -57,6 +57,11 @@ class CheckResult:
         return is_newer(self.latest, self.current)
 
     @property
+    def known(self) -> bool:
+        """False when the source shows no version tag: no newer version can be seen."""
+        return self.latest is not None
+
+    @property
     def action_needed(self) -> bool:
         """True when there is a newer version or something left to resolve."""
         return self.update_available or bool(self.leftovers or self.removed_edited)
@@ -68,7 +73,8 @@ class CheckResult:
             "source": self.source,
             "current": self.current,
             "latest": self.latest,
-            "update_available": self.update_available,
+            # null: unknown (the source shows no version to compare with).
+            "update_available": self.update_available if self.known else None,
             "leftovers": self.leftovers,
             "removed_edited": self.removed_edited,
         }

@@ -16,12 +16,12 @@ from .errors import UsageError
 from .generate import is_remote
 from .project import Project
 from .template_repo import (
-    canonical_url,
     effective_url,
     expand_url,
     git,
     packaged_template,
     redirected,
+    template_urls,
 )
 
 
@@ -42,8 +42,8 @@ def resolve_source(project: Project, src: str | None) -> Iterator[TemplateSource
 
     * `src` given: the recorded URL is redirected to `src` for this run (the answers keep
       the recorded URL).
-    * the recorded URL is fastgen's canonical one: served from the template history this
-      fastgen carries, offline.
+    * the recorded URL is fastgen's canonical one (or an older name of it): served from the
+      template history this fastgen carries, offline.
     * otherwise: the recorded source, as it is.
 
     In every case a rewrite rule in the user's git config for the recorded URL is honoured
@@ -72,7 +72,7 @@ def resolve_source(project: Project, src: str | None) -> Iterator[TemplateSource
                 )
             yield TemplateSource(url=target_url, shown=target)
         return
-    if recorded != expand_url(canonical_url()):
+    if recorded not in template_urls():
         yield _as_configured(project.src_path)
         return
     with packaged_template() as (url, history):
