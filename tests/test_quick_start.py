@@ -63,12 +63,6 @@ def stop(shell: subprocess.Popen[bytes]) -> None:
         shell.wait(timeout=10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=LookupError,  # only the missing section: any other failure fails the test
-    reason="the generated README has no ```bash block under a '## Quick start' heading yet "
-    "(the lead is restructuring it; remove this mark when it lands)",
-)
 def test_from_nothing_to_a_running_service_by_the_readmes(tmp_path: Path) -> None:
     require_package_index()
     fastgen_block = section_blocks((REPO_ROOT / "README.md").read_text("utf-8"), "Quick start")[0]
