@@ -1,6 +1,7 @@
 """Generated services run for real in fastgen's tests: ``python -m <package>`` on loopback."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,3 +71,13 @@ def wait_until_healthy(
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.1)
     pytest.fail(f"the service did not answer {url} within {timeout} s:\n{log.read_text()}")
+
+
+def stop_process_group(shell: subprocess.Popen[bytes]) -> None:
+    """Stop a shell started in a session of its own, and everything it started, bounded."""
+    os.killpg(shell.pid, signal.SIGTERM)
+    try:
+        shell.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(shell.pid, signal.SIGKILL)
+        shell.wait(timeout=10)

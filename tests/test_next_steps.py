@@ -1,7 +1,6 @@
 """``fastgen new``'s ``Next:`` lines, run exactly as printed: a venv, install, test, run."""
 
 import os
-import signal
 import subprocess
 from pathlib import Path
 
@@ -12,7 +11,12 @@ from websockets.sync.client import connect
 from fastgen.cli import app
 from fastgen.next_steps import next_steps
 from tests.conftest import require_package_index
-from tests.services import SERVICE_PREFIXES, free_port, wait_until_healthy
+from tests.services import (
+    SERVICE_PREFIXES,
+    free_port,
+    stop_process_group,
+    wait_until_healthy,
+)
 
 # Bare-venv install from the package index, then the project's suite: minutes, not seconds.
 SHELL_TIMEOUT = 900
@@ -71,15 +75,5 @@ def test_next_lines_run_verbatim_to_a_running_service(tmp_path: Path) -> None:
             ws.send("hi")
             assert ws.recv(timeout=10).endswith("hi")
     finally:
-        stop(shell)
+        stop_process_group(shell)
     assert (tmp_path / "svc" / ".venv" / "bin" / "python").is_file()
-
-
-def stop(shell: subprocess.Popen[bytes]) -> None:
-    """Stop the shell and everything it started (the reloader and its worker), bounded."""
-    os.killpg(shell.pid, signal.SIGTERM)
-    try:
-        shell.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(shell.pid, signal.SIGKILL)
-        shell.wait(timeout=10)

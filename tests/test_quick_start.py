@@ -11,7 +11,6 @@ network. The environment sets only PORT (a free port) and the rewrite rule.
 import json
 import os
 import re
-import signal
 import subprocess
 from pathlib import Path
 
@@ -20,7 +19,12 @@ from websockets.sync.client import connect
 
 from tests.conftest import REPO_ROOT, require_package_index
 from tests.readme_blocks import section_blocks
-from tests.services import SERVICE_PREFIXES, free_port, wait_until_healthy
+from tests.services import (
+    SERVICE_PREFIXES,
+    free_port,
+    stop_process_group,
+    wait_until_healthy,
+)
 
 CANONICAL_HTTPS = "https://github.com/fastgen-dev/fastgen"
 # Install fastgen from git, a bare-venv install of the project, its tests: minutes.
@@ -51,16 +55,6 @@ def bash(lines: list[str], cwd: Path, env: dict[str, str], log: Path) -> subproc
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
-
-def stop(shell: subprocess.Popen[bytes]) -> None:
-    """Stop the shell and everything it started, bounded."""
-    os.killpg(shell.pid, signal.SIGTERM)
-    try:
-        shell.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(shell.pid, signal.SIGKILL)
-        shell.wait(timeout=10)
 
 
 def test_from_nothing_to_a_running_service_by_the_readmes(tmp_path: Path) -> None:
@@ -94,4 +88,4 @@ def test_from_nothing_to_a_running_service_by_the_readmes(tmp_path: Path) -> Non
             reply = json.loads(ws.recv(timeout=10))
             assert (reply["type"], reply["text"]) == ("chat", "hello")
     finally:
-        stop(service)
+        stop_process_group(service)

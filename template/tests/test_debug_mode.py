@@ -17,7 +17,7 @@ DOC_PATHS = ["/docs", "/redoc", "/openapi.json"]
         ("Chat-DEV", True),
         ("dev", True),
         ("chat", False),
-        # The seed article's substring rule put these in debug; whole words do not.
+        # A substring rule would put these in debug; whole words do not.
         ("devices", False),
         ("devtools", False),
         ("attestation", False),

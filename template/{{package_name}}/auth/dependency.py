@@ -1,4 +1,4 @@
-"""The ``websocket_authentication`` dependency of the seed article, typed and made safe."""
+"""``websocket_authentication``: who is connecting, from the handshake's token and service."""
 
 from typing import Annotated
 
@@ -50,9 +50,8 @@ async def websocket_authentication(ws: WebSocket) -> tuple[User | None, str | No
     endpoint decides how to tell the client.
     """
     token = request_token(ws)
-    # The article set a fresh request id here. `RequestIdMiddleware` has already given this
-    # connection one, also to its lines logged before authentication: a second id would
-    # split one connection's log lines between two ids (and cost a uuid4 per handshake).
+    # No request id is set here: `RequestIdMiddleware` gave the connection one, so that its
+    # lines before and after authentication share it.
     authorizer = authorizer_for(ws)
 
     if not authorizer:

@@ -1,10 +1,9 @@
 # Engine file: `fastgen update` maintains it (see engine/__init__.py).
 """The WebSocket close codes this service sends (RFC 6455 §7.4), and nothing else.
 
-The seed article closed with ``close(100)``: 100 is not a close code, the server's
-protocol layer raises and the client only sees an abnormal 1006. Every close in this
-package goes through `checked_close_code`, so an invalid code fails loudly in tests
-instead of on a client.
+An invalid code (such as 100) makes the server's protocol layer raise, and the client
+sees only an abnormal 1006. Every close in this package goes through `checked_close_code`,
+so an invalid code fails loudly in tests instead of on a client.
 """
 
 from starlette import status

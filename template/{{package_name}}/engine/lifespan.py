@@ -2,6 +2,7 @@
 """The engine's resources for one app: registry, authorizers, broker, presence and metrics."""
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,7 +10,7 @@ from fastapi import FastAPI
 
 from ..auth import build_authorizers
 from ..config import Settings
-from . import metrics
+from . import fence, metrics
 from .broker import build_broker, build_presence
 from .close_codes import GOING_AWAY
 from .registry import ConnectionRegistry
@@ -27,6 +28,13 @@ async def run_engine(app: FastAPI) -> AsyncIterator[None]:
     them is cut off mid-publish.
     """
     settings: Settings = app.state.settings
+    app.state.protections_off = fence.protections_off()
+    if app.state.protections_off and os.environ.get(fence.SERVED_BY_ENV) is None:
+        logger.warning(
+            "started without `python -m %s`, so these are off: %s",
+            __package__.rpartition(".")[0] if __package__ else "<package>",
+            "; ".join(app.state.protections_off),
+        )
     app.state.connections = ConnectionRegistry()
     app.state.authorizers = build_authorizers(settings)
     warn_about_configuration(settings)

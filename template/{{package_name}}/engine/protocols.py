@@ -84,28 +84,6 @@ def _timeouts() -> tuple[float, float]:
     return settings.HANDSHAKE_TIMEOUT, settings.SEND_TIMEOUT
 
 
-def raise_open_file_limit() -> int | None:
-    """Raise this process's soft limit on open files to its hard limit; returns the new soft limit.
-
-    Every socket is a file descriptor, and many systems start processes with a soft limit of
-    1024: a few hundred idle clients would otherwise lock everyone else out. (None on
-    Windows, which has no such limit.)
-    """
-    try:
-        import resource  # POSIX only: imported here so that Windows can still run the rest
-    except ImportError:
-        return None
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and soft < hard:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        except (ValueError, OSError) as exc:  # e.g. a sandbox that forbids it
-            logger.warning("could not raise the open file limit from %d to %d: %s", soft, hard, exc)
-            return soft
-        return hard
-    return soft
-
-
 class HandshakeTimeoutHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
     """uvicorn's HTTP protocol (httptools, else h11), with a deadline for each request's head."""
 
@@ -129,17 +107,15 @@ class HandshakeTimeoutHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, vali
     def handle_websocket_upgrade(self, *args: Any) -> None:
         """Hand the connection to the WebSocket protocol, which has deadlines of its own.
 
-        The request's timer goes first: left armed for HANDSHAKE_TIMEOUT seconds after every
-        upgrade, it held on to what this object references, 7 KiB per fresh session in
-        fastgen's idle-memory benchmark (0.3 KiB without it). (httptools' version takes no
-        argument, h11's the request event.)
+        The request's timer goes first: left armed after the upgrade, it would keep this
+        object and what it references alive for HANDSHAKE_TIMEOUT seconds per session.
+        (httptools' version takes no argument, h11's the request event.)
         """
         self._cancel_request_timer()
         super().handle_websocket_upgrade(*args)
         # httptools' parser calls back into this object: a reference cycle that uvicorn
-        # breaks in `connection_lost`, which an upgraded connection never reaches here. Left
-        # to the garbage collector, this object and its parser outlived every handshake
-        # (~25 objects each). Nothing parses on this connection any more (h11 has no parser).
+        # breaks in `connection_lost`, which an upgraded connection never reaches here: break
+        # it now, so the collector has nothing to do. Nothing parses here any more.
         self.parser = None
 
     def _arm_request_timer(self) -> None:
@@ -193,7 +169,7 @@ class _BoundedCloseTransport:
         return getattr(self._transport, name)
 
     # What uvicorn's protocol calls for every message, passed on directly: `__getattr__`
-    # runs only after a failed lookup, which cost ~7% of an echo's server CPU.
+    # runs only after a failed lookup, too slow for the per-message path.
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Write `data` (see `asyncio.WriteTransport.write`)."""
         self._transport.write(data)
@@ -258,7 +234,7 @@ class SendTimeoutWebSocketProtocol(WebSocketsSansIOProtocol):
         """Write `texts` as text frames, in order, while the client keeps up; return how many.
 
         The same as an ASGI ``websocket.send`` per text, without its per-message cost: the
-        frames are made here (websockets' general framing cost ~10x as much for a chat
+        frames are made here (websockets' general framing costs far more for a chat
         message) and written in batches of `WRITE_BATCH_BYTES`, one system call each where
         the ASGI ``send`` makes one per frame. It stops once the client's write buffer is
         over its limit: the caller sends the rest with the ASGI ``send``, which waits, as it
@@ -341,10 +317,8 @@ class SendTimeoutWebSocketProtocol(WebSocketsSansIOProtocol):
         if isinstance(self.transport, _BoundedCloseTransport):
             self.transport.cancel_timer()
         # The scope's `write_text_frames` is a bound method of this object: a reference
-        # cycle that left the whole connection (its handshake, buffers and queue, ~60
-        # objects) to the garbage collector instead of freeing it here, which cost ~5% of
-        # the server's CPU per connect. An app that still holds the method keeps it, and
-        # the method raises `ClientDisconnected` from now on.
+        # cycle that would leave the whole connection to the garbage collector. An app
+        # that still holds the method keeps it; it raises `ClientDisconnected` from now on.
         extensions = getattr(self, "scope", {}).get("extensions")  # no scope: no upgrade
         if extensions:
             extensions.pop(TEXT_FRAMES_EXTENSION, None)

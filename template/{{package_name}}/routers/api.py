@@ -1,4 +1,4 @@
-"""HTTP API under ``/api``: health, and the seed article's examples."""
+"""HTTP API under ``/api``: health, and a path-parameter example."""
 
 import logging
 from typing import Any
@@ -36,5 +36,5 @@ def print_demo() -> list[str]:
 
 @router.get("/hello/{name}")
 def hello(name: str) -> dict[str, str]:
-    """The seed's path-parameter example: ``/api/hello/john`` → ``{"name": "john"}``."""
+    """A path-parameter example: ``/api/hello/john`` → ``{"name": "john"}``."""
     return {"name": name}

@@ -1,4 +1,4 @@
-"""The seed article's own URLs: ``GET /`` → ``{"Hello": "World"}``, and its echo at ``/ws``."""
+"""The root URLs: ``GET /`` → ``{"Hello": "World"}``, and the echo at ``/ws``."""
 
 from fastapi import APIRouter
 
@@ -13,6 +13,5 @@ def read_root() -> dict[str, str]:
     return {"Hello": "World"}
 
 
-# The article connects to ws://127.0.0.1:8000/ws. It is the same endpoint as /ws/echo
-# (routers/ws.py), so everything that applies to the echo applies to both URLs.
+# The same endpoint as /ws/echo (routers/ws.py): every limit of the echo applies to both URLs.
 router.add_api_websocket_route("/ws", websocket_endpoint)

@@ -44,5 +44,8 @@ def ready(request: Request) -> JSONResponse:
     body: dict[str, Any] = {"status": "ready" if reason is None else "not ready"}
     if reason is not None:
         body["reason"] = reason
+    # Still ready, but a load balancer's operator should know (see engine/fence.py).
+    if off := getattr(request.app.state, "protections_off", ()):
+        body["protections_off"] = list(off)
     status = HTTP_200_OK if reason is None else HTTP_503_SERVICE_UNAVAILABLE
     return JSONResponse(body, status_code=status)
