@@ -72,6 +72,20 @@ ICON_JS = """
 """
 
 
+# What the page looked like before: a left panel that let its content out below, plus a
+# child wider than the right panel.
+SPILL_JS = """
+() => {
+  const [left, right] = document.querySelectorAll("main > section");
+  left.style.overflow = "visible";
+  const wide = document.createElement("div");
+  wide.style.width = "2000px";
+  wide.textContent = "too wide";
+  right.append(wide);
+}
+"""
+
+
 @pytest.fixture
 def page(chromium_browser: "Browser") -> Iterator["Page"]:  # noqa: F811
     context = chromium_browser.new_context(viewport=VIEWPORT)
@@ -95,6 +109,15 @@ def load_console(page: "Page", server: str) -> None:  # noqa: F811
 def test_every_panel_holds_its_content(page: "Page", server: str) -> None:  # noqa: F811
     load_console(page, server)
     assert_no_overflow(page)
+
+
+def test_the_check_sees_content_spill_out_of_a_panel(page: "Page", server: str) -> None:  # noqa: F811
+    """The check above is not vacuous: a too-wide child, or a panel that stops scrolling, fail."""
+    load_console(page, server)
+    page.evaluate(SPILL_JS)
+    found: list[str] = page.evaluate(OVERFLOWS_JS)
+    assert any("panel 2 (Frames) scrolls sideways" in line for line in found), found
+    assert any(line.startswith("panel 1 (Connection): #publish-api ") for line in found), found
 
 
 def test_panels_hold_open_sections_and_long_frames(page: "Page", server: str) -> None:  # noqa: F811
