@@ -201,3 +201,43 @@ def test_a_published_event_reaches_the_console_with_its_badge(
     console.fill("#publish-key", "wrong-key")
     console.click("#publish-send")
     expect(console.locator("#log li.sys.error").last).to_contain_text("HTTP 403")
+
+
+def test_summaries_show_docstring_literals_as_code(
+    console: "Page", registered_types: list[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    expect(console.locator("#type option")).to_have_count(len(registered_types))
+    console.select_option("#type", "join")
+    summary = console.locator("#summary")
+    expect(summary.locator("code")).to_have_text(["since"])
+    expect(summary).to_contain_text("Join a room; with since, first get the messages missed")
+    expect(summary).not_to_contain_text("`")
+
+
+# A docstring is the user's text: whatever it holds is shown, never run or rendered.
+HOSTILE_SUMMARY = 'Hi <img src=x onerror="window.injected = 1"> ``<b>id</b>`` and `x`.'
+
+
+def test_a_docstring_cannot_inject_markup(chromium_browser: "Browser", server: str) -> None:
+    from playwright.sync_api import Route, expect
+
+    def tamper(route: Route) -> None:
+        response = route.fetch()
+        document = response.json()
+        document["components"]["messages"]["join"]["summary"] = HOSTILE_SUMMARY
+        route.fulfill(response=response, json=document)
+
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.route("**/asyncapi.json", tamper)
+    page.goto(f"{server}/ws/console")
+    expect(page.locator("#type option").first).to_be_attached()
+    page.select_option("#type", "join")
+    summary = page.locator("#summary")
+    expect(summary.locator("code")).to_have_text(["<b>id</b>", "x"])
+    expect(summary).to_contain_text('Hi <img src=x onerror="window.injected = 1"> ')
+    expect(summary.locator("img, b")).to_have_count(0)
+    assert page.evaluate("window.injected") is None
+    context.close()
