@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
 from plumbum import local
@@ -436,6 +437,20 @@ def test_default_project_newer_than_fastgen_is_refused(
     assert_refused(["update", project], project, "which this fastgen does not carry")
 
 
+def fastgen_checkout(dest: Path, message: str) -> Path:
+    """This repository's files as a fresh git repository with one commit, untagged."""
+    shutil.copytree(
+        REPO_ROOT,
+        dest,
+        ignore=shutil.ignore_patterns(
+            ".git", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", ".venv"
+        ),
+    )
+    git(dest, "init", "-q", "-b", "main")
+    commit_all(dest, message)
+    return dest
+
+
 @pytest.mark.e2e
 def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
     """Two releases built as wheels: the newer one updates a project made by the older one.
@@ -443,16 +458,7 @@ def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
     The wheels carry the template's tagged history (hatch_build.py); the canonical URL is
     never reached (git may only read local repositories here).
     """
-    source = tmp_path / "fastgen-src"
-    shutil.copytree(
-        REPO_ROOT,
-        source,
-        ignore=shutil.ignore_patterns(
-            ".git", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", ".venv"
-        ),
-    )
-    git(source, "init", "-q", "-b", "main")
-    commit_all(source, "release 0.1.0")
+    source = fastgen_checkout(tmp_path / "fastgen-src", "release 0.1.0")
     git(source, "tag", "v0.1.0")
     init = source / "generator" / "fastgen" / "__init__.py"
     wheels = {}
@@ -488,3 +494,46 @@ def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert_updated_keeping_edits(project, "v0.2.0")
     run_project_checks(project)
+
+
+@pytest.mark.e2e
+def test_wheels_of_untagged_commits_record_copiers_commit_and_update_offline(
+    tmp_path: Path,
+) -> None:
+    """Two wheels built from untagged commits of one repository, as from a fresh clone.
+
+    The older wheel records what a plain `copier copy` of its commit records; the newer one
+    sees that commit as older than its own and updates the project offline.
+    """
+    source = fastgen_checkout(tmp_path / "fastgen-src", "first, untagged")
+    first = git(source, "describe", "--tags", "--always").strip()
+    plain = tmp_path / "plain"
+    copier.run_copy(str(source), plain, data={"service_name": "chat-dev"}, defaults=True)
+    assert answers_of(plain)["_commit"] == first
+    wheels = {}
+    for name in ("first", "second"):
+        if name == "second":
+            change_template(source, None)
+            commit_all(source, "second, untagged")
+        out = tmp_path / f"wheels-{name}"
+        out.mkdir()
+        wheels[name] = build_wheel(source, out)
+    second = git(source, "describe", "--tags", "--always").strip()
+    assert git(source, "tag", "--list") == ""
+    env_dir = wheel_venv(tmp_path)
+    pip = [env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+
+    run([*pip, wheels["first"]], tmp_path)
+    made = installed_fastgen(env_dir, "new", PKG, "--service", "chat-dev", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    project = tmp_path / PKG
+    assert answers_of(project)["_commit"] == first
+    make_user_edits(project)
+
+    run([*pip, "--force-reinstall", wheels["second"]], tmp_path)
+    checked = installed_fastgen(env_dir, "check", PKG, cwd=tmp_path)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert f"{first} -> {second}" in checked.stdout
+    updated = installed_fastgen(env_dir, "update", PKG, cwd=tmp_path)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert_updated_keeping_edits(project, second)
