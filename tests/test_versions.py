@@ -40,8 +40,8 @@ def commit_empty(repo: Path, message: str) -> None:
         ("v0.2.0", None, "0.2.0"),
         ("v0.2.0-3-gabc1234", None, "0.2.0.post3.dev0+abc1234"),
         ("abc1234", 5, "0.0.0.post5.dev0+abc1234"),
-        ("abc1234", None, None),  # no tag behind it and no count: Copier must answer
-        ("latest", 5, None),
+        ("3036289", 2, "0.0.0.post2.dev0+3036289"),  # a hash that also reads as a version
+        ("latest", None, None),  # a tag that is no version: Copier must answer
     ],
 )
 def test_described_version(description: str, commits: int | None, expected: str | None) -> None:

@@ -81,7 +81,9 @@ def _local_revision(repo: Path, ref: str) -> Revision | None:
     if not commit:
         return None
     name = describe(repo, commit)
-    commits = int(git("rev-list", "--count", commit, cwd=repo).strip())
+    # No tag behind the commit: describe fell back to the abbreviated hash (--always).
+    untagged = commit.startswith(name)
+    commits = int(git("rev-list", "--count", commit, cwd=repo).strip()) if untagged else None
     version = described_version(name, commits)
     if version is None:
         # A tag that is no version: dunamai looks further back; let Copier answer.

@@ -29,7 +29,7 @@ from .template_repo import (
     shipped_history,
     template_urls,
 )
-from .versions import parse_version
+from .versions import TAG_PREFIX, parse_version
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,7 @@ def _served(project: Project, history: TemplateHistory) -> Iterator[tuple[Path, 
     version = parse_version(recorded)
     if (
         version is None
+        or not recorded.startswith(TAG_PREFIX)  # a hash can parse as a version: 3036289
         or _has_commit(history.repo, recorded)
         or Version(version.public) > Version(__version__)
     ):

@@ -15,7 +15,6 @@ from packaging.version import InvalidVersion, Version
 TAG_PREFIX = "v"
 # `git describe` of a commit after a tag: <tag>-<commits since the tag>-g<abbreviated hash>.
 _AFTER_TAG = re.compile(r"(?P<tag>.+)-(?P<distance>\d+)-g(?P<hash>[0-9a-f]+)")
-_BARE_HASH = re.compile(r"[0-9a-f]{4,40}")
 
 
 def release_tag(version: str) -> str:
@@ -52,13 +51,16 @@ def described_version(description: str, commits: int | None = None) -> Version |
 
     Args:
         description: the describe output (what Copier records as ``_commit``).
-        commits: how many commits the commit's history holds (``git rev-list --count``);
-            needed only when no tag is behind it.
+        commits: for a commit with no tag behind it (the description is its abbreviated
+            hash), how many commits its history holds (``git rev-list --count``). A hash can
+            look like a version (``3036289``), so only the caller can tell.
 
     Returns:
-        None when the description names no version (a tag that is no version, or a bare
-        hash without `commits`): the caller must then ask Copier itself.
+        None when the description names no version (a tag that is no version): the caller
+        must then ask Copier itself.
     """
+    if commits is not None:
+        return Version(f"0.0.0.post{commits}.dev0+{description}")
     if (version := parse_version(description)) is not None:
         return version
     if match := _AFTER_TAG.fullmatch(description):
@@ -66,6 +68,4 @@ def described_version(description: str, commits: int | None = None) -> Version |
         if base is None or base.is_postrelease or base.is_devrelease or base.local:
             return None  # dunamai would look further back than this tag
         return parse_version(f"{base}.post{match['distance']}.dev0+{match['hash']}")
-    if commits is not None and _BARE_HASH.fullmatch(description):
-        return Version(f"0.0.0.post{commits}.dev0+{description}")
     return None
