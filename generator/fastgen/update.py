@@ -251,7 +251,7 @@ def update_project(
                 f"--vcs-ref {vcs_ref} is older than the project's template {project.commit}: "
                 "downgrades are not supported"
             )
-        # The name Copier records; a remote commit not known before the clone as itself.
+        # Copier checks `target` out and records its describe name (a tag, or tag-n-ghash).
         target = vcs_ref or (wanted.name if wanted else "HEAD")
         if not data and _already_at(current, wanted, explicit=vcs_ref is not None):
             return UpdateResult(
