@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fastgen.template_repo import cache_root, history_key, shipped_history
-from tests.conftest import COPIER_YML, REPO_ROOT
+from tests.conftest import COPIER_YML, REPO_ROOT, git, make_template_repo
 
 
 def test_history_is_built_once_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -15,7 +15,7 @@ def test_history_is_built_once_and_reused(tmp_path: Path, monkeypatch: pytest.Mo
         pass
     with shipped_history() as second:
         assert second.repo == first.repo
-        assert second.tag == first.tag
+        assert (second.commit, second.name) == (first.commit, first.name)
     assert (first.repo / ".git").is_dir()
     # One finished entry, no scratch folder left behind.
     assert [p.name for p in cache_root().iterdir()] == [first.repo.parent.name]
@@ -42,5 +42,13 @@ def test_unwritable_cache_builds_a_throwaway_history(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     with shipped_history() as history:
         assert history.repo.is_dir()
-        assert history.tag.startswith("v")
+        assert history.name
     assert not history.repo.exists()
+
+
+def test_key_follows_the_sources_head(tmp_path: Path) -> None:
+    """A new commit in a checkout is a new shipped commit: the cached history is not reused."""
+    repo = make_template_repo(tmp_path / "t")
+    key = history_key(repo, repo, "0.1.0")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "later")
+    assert history_key(repo, repo, "0.1.0") != key

@@ -6,12 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
 from plumbum import local
 from typer.testing import CliRunner
 
-from fastgen import __version__, template_repo
+from fastgen import template_repo
 from fastgen.cli import app
 from fastgen.exit_codes import ExitCode
 from fastgen.generate import new_project
@@ -333,26 +334,14 @@ def test_check_exit_codes_and_json(project: Path, template_v1: Path) -> None:
 # --- the default source: canonical URL, offline, from fastgen's own template history -------
 
 
-def test_check_says_unknown_when_the_source_shows_no_versions(tmp_path: Path) -> None:
-    template = make_template_repo(tmp_path / "template")  # no tag at all
-    project = new_project(tmp_path / PKG, service="chat-dev", src=str(template)).dest
-    git(project, "init", "-q", "-b", "main")
-    commit_all(project, "generated")
-    git(template, "commit", "-q", "--allow-empty", "-m", "newer, untagged")
-    exit_code, stdout, _ = invoke("check", project)
-    assert exit_code == 0, stdout
-    assert stdout.startswith("Unknown: ")
-    assert "Up to date" not in stdout
-    exit_code, stdout, _ = invoke("check", project, "--json")
-    assert (exit_code, json.loads(stdout)["update_available"]) == (0, None)
-
-
 def test_default_new_records_the_canonical_source_and_version(tmp_path: Path) -> None:
     answers = new_project(tmp_path / "p", service="chat-dev").answers
     assert answers["_src_path"] == DEFAULT_TEMPLATE_URL
-    # `+dev` only in a checkout whose template differs from its own release tag.
-    assert answers["_commit"] in (f"v{__version__}", f"v{__version__}+dev")
     assert str(tmp_path) not in json.dumps(answers)
+    if git(REPO_ROOT, "status", "--porcelain", "--", "copier.yml", "template").strip():
+        pytest.skip("this checkout's template has uncommitted edits: no commit to compare with")
+    # What a plain `copier copy` of this checkout records.
+    assert answers["_commit"] == git(REPO_ROOT, "describe", "--tags", "--always").strip()
 
 
 def test_new_with_a_version_fastgen_does_not_carry(tmp_path: Path) -> None:
@@ -368,24 +357,36 @@ def test_template_url_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert answers["_src_path"] == "https://git.example.com/acme/ws-template.git"
 
 
-def test_history_without_tags_tags_the_shipped_template(tmp_path: Path) -> None:
-    history = build_history(tmp_path / "h", history=None, version="1.2.3")
-    assert history.tag == "v1.2.3"
+def test_history_without_a_source_tags_the_shipped_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An sdist's build has no history: its own version is the only one it can name."""
+    monkeypatch.setattr(template_repo, "default_history_source", lambda: None)
+    history = build_history(tmp_path / "h", version="1.2.3")
+    assert history.name == "v1.2.3"
     assert git(history.repo, "tag", "--list").split() == ["v1.2.3"]
     assert git(history.repo, "show", "v1.2.3:copier.yml") == (REPO_ROOT / "copier.yml").read_text()
 
 
-def test_history_reuses_a_matching_tag_and_marks_a_different_one_dev(tmp_path: Path) -> None:
+def test_history_ships_the_sources_head_and_commits_uncommitted_edits_on_it(
+    tmp_path: Path,
+) -> None:
     released = make_template_repo(tmp_path / "released", tag="v1.2.3")
     same = build_history(tmp_path / "same", history=released, version="1.2.3")
-    assert same.tag == "v1.2.3"
-    assert git(same.repo, "rev-parse", "v1.2.3") == git(released, "rev-parse", "v1.2.3")
-    changed = tmp_path / "changed"
-    shutil.copytree(released, changed, ignore=shutil.ignore_patterns(".git"))
-    change_template(changed, None)
-    dev = build_history(tmp_path / "dev", template=changed, history=released, version="1.2.3")
-    assert dev.tag == "v1.2.3+dev"
-    assert git(dev.repo, "tag", "--list").split() == ["v1.2.3", "v1.2.3+dev"]
+    assert (same.commit, same.name) == (git(released, "rev-parse", "HEAD").strip(), "v1.2.3")
+    change_template(released, None)
+    commit_all(released, "after the release")
+    after = build_history(tmp_path / "after", template=released, history=released)
+    assert after.commit == git(released, "rev-parse", "HEAD").strip()
+    assert after.name == git(released, "describe", "--tags", "--always").strip()
+    assert after.name.startswith("v1.2.3-1-g")
+    edited = tmp_path / "edited"
+    shutil.copytree(released, edited, ignore=shutil.ignore_patterns(".git"))
+    (edited / "template" / "EDITED.md").write_text("not committed\n", encoding="utf-8")
+    dirty = build_history(tmp_path / "dirty", template=edited, history=released)
+    assert git(dirty.repo, "rev-parse", f"{dirty.commit}^").strip() == after.commit
+    assert dirty.name.startswith("v1.2.3-2-g")
+    assert git(dirty.repo, "tag", "--list").split() == ["v1.2.3"]  # no made-up release
 
 
 def upgrade_fastgen(monkeypatch: pytest.MonkeyPatch, template: Path, history: Path, version: str):
@@ -407,18 +408,19 @@ def test_default_project_updates_offline_when_fastgen_carries_the_new_version(
     commit_all(project, "generated")
     make_user_edits(project)
 
-    newer = tmp_path / "newer"
-    shutil.copytree(released, newer, ignore=shutil.ignore_patterns(".git"))
-    change_template(newer, None)
-    upgrade_fastgen(monkeypatch, newer, released, "0.2.0")
+    # The newer fastgen ships a later, untagged commit of the same repository.
+    change_template(released, None)
+    commit_all(released, "after 0.1.0")
+    newer = git(released, "describe", "--tags", "--always").strip()
+    upgrade_fastgen(monkeypatch, released, released, "0.1.0")
     # git may only read local repositories: any network access would fail the update.
     with local.env(GIT_ALLOW_PROTOCOL="file"):
         exit_code, stdout, _ = invoke("check", project, "--json")
-        assert (exit_code, json.loads(stdout)["latest"]) == (1, "v0.2.0")
+        assert (exit_code, json.loads(stdout)["latest"]) == (1, newer)
         exit_code, stdout, stderr = invoke("update", project)
     assert exit_code == 0, stdout + stderr
-    assert "from v0.1.0 to v0.2.0" in stdout
-    assert_updated_keeping_edits(project, "v0.2.0")
+    assert f"from v0.1.0 to {newer}" in stdout
+    assert_updated_keeping_edits(project, newer)
     assert answers_of(project)["_src_path"] == DEFAULT_TEMPLATE_URL
     run_project_checks(project)
 
@@ -435,6 +437,20 @@ def test_default_project_newer_than_fastgen_is_refused(
     assert_refused(["update", project], project, "which this fastgen does not carry")
 
 
+def fastgen_checkout(dest: Path, message: str) -> Path:
+    """This repository's files as a fresh git repository with one commit, untagged."""
+    shutil.copytree(
+        REPO_ROOT,
+        dest,
+        ignore=shutil.ignore_patterns(
+            ".git", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", ".venv"
+        ),
+    )
+    git(dest, "init", "-q", "-b", "main")
+    commit_all(dest, message)
+    return dest
+
+
 @pytest.mark.e2e
 def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
     """Two releases built as wheels: the newer one updates a project made by the older one.
@@ -442,16 +458,7 @@ def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
     The wheels carry the template's tagged history (hatch_build.py); the canonical URL is
     never reached (git may only read local repositories here).
     """
-    source = tmp_path / "fastgen-src"
-    shutil.copytree(
-        REPO_ROOT,
-        source,
-        ignore=shutil.ignore_patterns(
-            ".git", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", ".venv"
-        ),
-    )
-    git(source, "init", "-q", "-b", "main")
-    commit_all(source, "release 0.1.0")
+    source = fastgen_checkout(tmp_path / "fastgen-src", "release 0.1.0")
     git(source, "tag", "v0.1.0")
     init = source / "generator" / "fastgen" / "__init__.py"
     wheels = {}
@@ -487,3 +494,46 @@ def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert_updated_keeping_edits(project, "v0.2.0")
     run_project_checks(project)
+
+
+@pytest.mark.e2e
+def test_wheels_of_untagged_commits_record_copiers_commit_and_update_offline(
+    tmp_path: Path,
+) -> None:
+    """Two wheels built from untagged commits of one repository, as from a fresh clone.
+
+    The older wheel records what a plain `copier copy` of its commit records; the newer one
+    sees that commit as older than its own and updates the project offline.
+    """
+    source = fastgen_checkout(tmp_path / "fastgen-src", "first, untagged")
+    first = git(source, "describe", "--tags", "--always").strip()
+    plain = tmp_path / "plain"
+    copier.run_copy(str(source), plain, data={"service_name": "chat-dev"}, defaults=True)
+    assert answers_of(plain)["_commit"] == first
+    wheels = {}
+    for name in ("first", "second"):
+        if name == "second":
+            change_template(source, None)
+            commit_all(source, "second, untagged")
+        out = tmp_path / f"wheels-{name}"
+        out.mkdir()
+        wheels[name] = build_wheel(source, out)
+    second = git(source, "describe", "--tags", "--always").strip()
+    assert git(source, "tag", "--list") == ""
+    env_dir = wheel_venv(tmp_path)
+    pip = [env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+
+    run([*pip, wheels["first"]], tmp_path)
+    made = installed_fastgen(env_dir, "new", PKG, "--service", "chat-dev", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    project = tmp_path / PKG
+    assert answers_of(project)["_commit"] == first
+    make_user_edits(project)
+
+    run([*pip, "--force-reinstall", wheels["second"]], tmp_path)
+    checked = installed_fastgen(env_dir, "check", PKG, cwd=tmp_path)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert f"{first} -> {second}" in checked.stdout
+    updated = installed_fastgen(env_dir, "update", PKG, cwd=tmp_path)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert_updated_keeping_edits(project, second)

@@ -301,8 +301,8 @@ def default_project_with_newer_fastgen(
     commit_all(project, "generated")
     newer = tmp_path / "newer"
     git(tmp_path, "clone", "-q", released, newer)
-    change_template(newer, None)
-    upgrade_fastgen(monkeypatch, newer, released, "0.2.0")
+    change_template(newer, "v0.2.0")  # released in a later checkout; `released` stays behind
+    upgrade_fastgen(monkeypatch, newer, newer, "0.2.0")
     return project, released
 
 

@@ -322,7 +322,7 @@ def update(
         typer.Option(
             "--vcs-ref",
             metavar="REF",
-            help="Template version to update to (default: the newest tag).",
+            help="Template version to update to (default: the newest tag, or HEAD if newer).",
             show_default=False,
         ),
     ] = None,
@@ -470,8 +470,8 @@ def _check(dest: Path, src: str | None, json_output: bool) -> None:
         )
     elif not result.known:
         console.print(
-            f"Unknown: {result.dest} is at {result.current}, and {result.source} shows no "
-            "version tags, so a newer template version cannot be seen",
+            f"Unknown: {result.dest} is at {result.current}, and {result.source} gives no "
+            "version to compare it with, so a newer template version cannot be seen",
             highlight=False,
         )
     else:

@@ -47,8 +47,8 @@ def resolved_source(
     """The Copier source and ref to use, for local sources their questions, and notes.
 
     Without `src` the source is the template's canonical URL, served from the template this
-    fastgen ships (see `template_repo`), so projects record an updatable ``_src_path`` and
-    the version tag as ``_commit``, offline.
+    fastgen ships (see `template_repo`), so projects record an updatable ``_src_path`` and,
+    as ``_commit``, what Copier records for the commit the template came from, offline.
 
     Raises:
         UsageError: a local source that is not a template folder, or an unknown `vcs_ref`.
@@ -57,7 +57,7 @@ def resolved_source(
         with packaged_template() as (url, history):
             if vcs_ref is not None:
                 require_ref(str(history.repo), vcs_ref, "the template this fastgen carries")
-            yield url, vcs_ref or history.tag, template_questions(), list(history.notes)
+            yield url, vcs_ref or history.commit, template_questions(), list(history.notes)
         return
     if is_remote(src):
         if vcs_ref is not None:

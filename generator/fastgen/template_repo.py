@@ -3,9 +3,13 @@
 Projects record where their template lives (``_src_path``) and which version made them
 (``_commit``); ``copier update`` needs both. fastgen records the canonical URL, never the
 folder it rendered from, and keeps updates offline by building a local git repository of the
-template's tagged history (shipped in the wheel as a git bundle, or read from a source
-checkout) and letting git itself redirect the canonical URL to it (``url.<repo>.insteadOf``):
-Copier clones with the git command, so the redirection is invisible to it.
+template's history (shipped in the wheel as a git bundle, or read from a source checkout) and
+letting git itself redirect the canonical URL to it (``url.<repo>.insteadOf``): Copier clones
+with the git command, so the redirection is invisible to it.
+
+The shipped template is rendered from the real commit it came from, so ``fastgen new`` records
+the ``_commit`` a plain ``copier copy`` of that commit records (``git describe --tags
+--always``): a tag, ``<tag>-<n>-g<hash>``, or a bare hash, all of which Copier can order.
 """
 
 import hashlib
@@ -23,13 +27,18 @@ from .errors import FastgenError
 from .template_source import CHECKOUT_TEMPLATE, COPIER_FILE, PACKAGE_DIR, bundled_template
 from .versions import latest_tag, parse_version, release_tag
 
+# Where build_history keeps the commit the template history was read from.
+SHIPPED_REF = "refs/fastgen/shipped"
+# Bumped when build_history's output changes, so older cache entries are not reused.
+HISTORY_FORMAT = "2"
+
 # fastgen and its template live in one repository (copier.yml at its root).
 DEFAULT_TEMPLATE_URL = "gh:fastgen-dev/fastgen"
 # Where projects generated before the move recorded the template: served like the canonical
 # URL, so `fastgen update` and `fastgen check` keep working for them.
 LEGACY_TEMPLATE_URLS = ("gh:org/fastapi-ws-template",)
 TEMPLATE_URL_ENV = "FASTGEN_TEMPLATE_URL"
-# Written into wheels by hatch_build.py: the repository's `v*` tags and HEAD.
+# Written into wheels by hatch_build.py: the repository's HEAD and its tags.
 HISTORY_BUNDLE = PACKAGE_DIR / "_template_history.bundle"
 TEMPLATE_DIR = "template"
 
@@ -138,16 +147,23 @@ class TemplateHistory:
     """A local git repository holding the template's versions."""
 
     repo: Path
-    tag: str
-    """The tag of the template this fastgen ships (``v{__version__}``, or ``...+dev``)."""
+    commit: str
+    """The commit of the template this fastgen ships: what ``fastgen new`` renders."""
+    name: str
+    """What Copier records as ``_commit`` for it (``git describe --tags --always``)."""
     notes: tuple[str, ...] = ()
 
 
+def describe(repo: Path, commit: str) -> str:
+    """What Copier records as ``_commit`` for `commit`: ``git describe --tags --always``."""
+    return git("describe", "--tags", "--always", commit, cwd=repo).strip()
+
+
 def default_history_source() -> Path | None:
-    """Where this fastgen's tagged template history comes from, if anywhere.
+    """Where this fastgen's template history comes from, if anywhere.
 
     A wheel carries a git bundle; a source checkout has its own ``.git``; a build from an
-    sdist or a checkout without tags has neither, and only the shipped version is known.
+    sdist has neither, and only the shipped version is known.
     """
     if HISTORY_BUNDLE.is_file():
         return HISTORY_BUNDLE
@@ -163,19 +179,20 @@ def build_history(
     history: Path | None = None,
     version: str | None = None,
 ) -> TemplateHistory:
-    """Make a git repository in `workdir` with the template's tagged versions.
+    """Make a git repository in `workdir` with the template's history and shipped commit.
 
-    The ``v*`` tags of `history` (a repository or bundle) are fetched as they are. The
-    `template` folder (``copier.yml`` + ``template/``) this fastgen ships must be the tag
-    ``v{version}``: when that tag is missing (no tags at build time) it is created on a new
-    commit; when it exists with other content (an unreleased checkout), the shipped files are
-    tagged ``v{version}+dev`` instead, so a project never records a version it does not have.
+    `history`'s HEAD and tags are fetched as they are. When the shipped `template` folder
+    (``copier.yml`` + ``template/``) is HEAD's, HEAD is the shipped commit, so projects
+    record what ``copier copy`` of it records. Otherwise (uncommitted edits in a checkout)
+    the shipped files are committed on top of HEAD, as Copier commits a dirty template's
+    edits before rendering them. With no history at all (an sdist) the shipped files become
+    a lone commit tagged ``v{version}``, the only version such a fastgen can name.
 
     Args:
         workdir: an empty or missing folder for the repository.
         template: the folder holding ``copier.yml`` and ``template/``; default: fastgen's own.
-        history: a git repository or bundle with ``v*`` tags; default: `default_history_source`.
-        version: the version the shipped template is; default: this fastgen's.
+        history: a git repository or bundle; default: `default_history_source`.
+        version: this fastgen's version; default: its own.
     """
     version = version or __version__
     template = template or bundled_template()
@@ -184,9 +201,12 @@ def build_history(
     repo.mkdir(parents=True, exist_ok=True)
     git("init", "-q", "-b", "main", cwd=repo)
     notes: list[str] = []
+    head = None
     if history is not None:
         try:
-            git("fetch", "-q", "--no-tags", history, "+refs/tags/v*:refs/tags/v*", cwd=repo)
+            git("fetch", "-q", "--no-tags", history, "+refs/tags/*:refs/tags/*", cwd=repo)
+            git("fetch", "-q", "--no-tags", history, f"+HEAD:{SHIPPED_REF}", cwd=repo)
+            head = git("rev-parse", f"{SHIPPED_REF}^{{commit}}", cwd=repo).strip()
         except GitError as exc:
             # Losing older versions only limits updates from them; generation still works.
             notes.append(f"template history unavailable ({exc}); only v{version} is known")
@@ -195,27 +215,32 @@ def build_history(
     git("add", "-A", cwd=repo)
     tree = git("write-tree", cwd=repo).strip()
 
-    tags = git("tag", "--list", "v*", cwd=repo).split()
-    wanted = release_tag(version)
-    if wanted in tags and _same_template(repo, wanted, tree):
-        commit, tag = git("rev-parse", f"{wanted}^{{commit}}", cwd=repo).strip(), wanted
+    if head is not None and _same_template(repo, head, tree):
+        commit = head
+    elif head is not None:
+        commit = git(
+            "commit-tree", tree, "-p", head, "-m", "fastgen: uncommitted template edits", cwd=repo
+        ).strip()
     else:
-        tag = f"{wanted}+dev" if wanted in tags else wanted
+        tags = git("tag", "--list", "v*", cwd=repo).split()
         newest = latest_tag(t for t in tags if parse_version(t) is not None)
         parents = ["-p", f"{newest}^{{commit}}"] if newest else []
         commit = git(
             "commit-tree", tree, *parents, "-m", f"fastgen {version} template", cwd=repo
         ).strip()
-        git("tag", tag, commit, cwd=repo)
+        if release_tag(version) not in tags:
+            git("tag", release_tag(version), commit, cwd=repo)
     git("update-ref", "refs/heads/main", commit, cwd=repo)
-    return TemplateHistory(repo=repo, tag=tag, notes=tuple(notes))
+    return TemplateHistory(
+        repo=repo, commit=commit, name=describe(repo, commit), notes=tuple(notes)
+    )
 
 
-def _same_template(repo: Path, tag: str, tree: str) -> bool:
-    """Whether `tag` holds the same ``copier.yml`` and ``template/`` as `tree`."""
+def _same_template(repo: Path, commit: str, tree: str) -> bool:
+    """Whether `commit` holds the same ``copier.yml`` and ``template/`` as `tree`."""
     for path in (COPIER_FILE, TEMPLATE_DIR):
         ours = git("rev-parse", "--verify", "-q", f"{tree}:{path}", cwd=repo, check=False)
-        theirs = git("rev-parse", "--verify", "-q", f"{tag}:{path}", cwd=repo, check=False)
+        theirs = git("rev-parse", "--verify", "-q", f"{commit}:{path}", cwd=repo, check=False)
         if ours.strip() != theirs.strip():
             return False
     return True
@@ -259,16 +284,17 @@ def cache_root() -> Path:
 
 def history_key(template: Path, history: Path | None, version: str) -> str:
     """A digest of everything `build_history` reads: equal keys build equal repositories."""
-    digest = hashlib.sha256(f"{version}\0{history}\0".encode())
+    digest = hashlib.sha256(f"{HISTORY_FORMAT}\0{version}\0{history}\0".encode())
     files = [template / COPIER_FILE, *(template / TEMPLATE_DIR).rglob("*")]
     for path in sorted(p for p in files if p.is_file()):
         digest.update(path.relative_to(template).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     if history is not None and history.is_file():  # a bundle
         digest.update(history.read_bytes())
-    elif history is not None:  # a checkout: its tags are what is fetched
-        refs = git("for-each-ref", "--format=%(objectname) %(refname)", "refs/tags/v*", cwd=history)
-        digest.update(refs.encode())
+    elif history is not None:  # a checkout: its HEAD and tags are what is fetched
+        refs = git("for-each-ref", "--format=%(objectname) %(refname)", "refs/tags", cwd=history)
+        head = git("rev-parse", "-q", "--verify", "HEAD", cwd=history, check=False)
+        digest.update(f"{refs}\0{head}".encode())
     return digest.hexdigest()[:32]
 
 
@@ -283,9 +309,9 @@ def shipped_history() -> Iterator[TemplateHistory]:
     """
     template, history = bundled_template(), default_history_source()
     entry = cache_root() / history_key(template, history, __version__)
-    tag_file = entry / "tag"
-    if tag_file.is_file():
-        yield TemplateHistory(repo=entry / "repo", tag=tag_file.read_text(encoding="utf-8"))
+    shipped_file = entry / "shipped"
+    if shipped_file.is_file():
+        yield _cached(entry)
         return
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -301,7 +327,7 @@ def shipped_history() -> Iterator[TemplateHistory]:
         if built.notes:
             yield built  # incomplete: do not keep it for later runs
             return
-        (scratch / "tag").write_text(built.tag, encoding="utf-8")
+        (scratch / "shipped").write_text(f"{built.commit}\n{built.name}\n", encoding="utf-8")
         try:
             scratch.rename(entry)
         except OSError:  # another run cached the same content first
@@ -311,7 +337,13 @@ def shipped_history() -> Iterator[TemplateHistory]:
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    yield TemplateHistory(repo=entry / "repo", tag=tag_file.read_text(encoding="utf-8"))
+    yield _cached(entry)
+
+
+def _cached(entry: Path) -> TemplateHistory:
+    """The history `shipped_history` keeps in cache folder `entry`."""
+    commit, name = (entry / "shipped").read_text(encoding="utf-8").split()
+    return TemplateHistory(repo=entry / "repo", commit=commit, name=name)
 
 
 @contextmanager

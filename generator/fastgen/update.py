@@ -20,10 +20,10 @@ from .errors import UsageError
 from .generate import ANSWERS_FILE, run_copier
 from .leftovers import CONFLICT_MARKER, find_leftovers, in_git, resolve_hint
 from .project import Project, load_project
-from .refs import list_refs, require_ref, tags
-from .template_repo import git
+from .refs import list_refs, require_ref
+from .revisions import Revision, is_newer, is_older, newest_revision, revision
+from .template_repo import describe, git
 from .update_source import TemplateSource, resolve_source
-from .versions import is_downgrade, is_newer, latest_tag
 
 __all__ = [
     "CONFLICT_MARKER",
@@ -45,21 +45,25 @@ class CheckResult:
     dest: Path
     source: str
     current: str | None
+    """The project's ``_commit``."""
     latest: str | None
+    """The newest version in the source, as Copier would record it."""
     leftovers: list[str] = field(default_factory=list)
     """Files with conflict markers, and ``.rej`` files."""
     removed_edited: list[str] = field(default_factory=list)
     """Edited files an uncommitted update (plain ``copier update``) deleted."""
+    newer: bool | None = None
+    """Whether `latest` is a newer version than `current`; None when either has no version."""
 
     @property
     def update_available(self) -> bool:
         """True when `latest` is a higher version than `current`."""
-        return is_newer(self.latest, self.current)
+        return bool(self.newer)
 
     @property
     def known(self) -> bool:
-        """False when the source shows no version tag: no newer version can be seen."""
-        return self.latest is not None
+        """False when the versions cannot be compared: no newer version can be seen."""
+        return self.newer is not None
 
     @property
     def action_needed(self) -> bool:
@@ -139,15 +143,18 @@ def check_project(dest: Path, *, src: str | None = None) -> CheckResult:
     """
     project = load_project(dest)
     with resolve_source(project, src) as source:
-        latest = latest_tag(tags(list_refs(source.url)))
+        refs = list_refs(source.url)
+        latest = newest_revision(source.url, refs)
+        current = revision(source.url, project.commit, refs) if project.commit else None
         removed = _removed_by_uncommitted_update(project, source)
     return CheckResult(
         dest=project.dest,
         source=source.shown,
         current=project.commit,
-        latest=latest,
+        latest=latest.name if latest else None,
         leftovers=find_leftovers(project.dest),
         removed_edited=removed,
+        newer=is_newer(latest, current),
     )
 
 
@@ -235,13 +242,18 @@ def update_project(
             if vcs_ref is None
             else require_ref(source.url, vcs_ref, source.shown)
         )
-        if vcs_ref is not None and is_downgrade(project.commit, vcs_ref):
+        current = revision(source.url, project.commit, refs) if project.commit else None
+        wanted = (
+            revision(source.url, vcs_ref, refs) if vcs_ref else newest_revision(source.url, refs)
+        )
+        if vcs_ref is not None and is_older(wanted, current):
             raise UsageError(
                 f"--vcs-ref {vcs_ref} is older than the project's template {project.commit}: "
                 "downgrades are not supported"
             )
-        target = vcs_ref or latest_tag(tags(refs)) or "HEAD"
-        if not data and _already_at(project.commit, target, refs, explicit=vcs_ref is not None):
+        # Copier checks `target` out and records its describe name (a tag, or tag-n-ghash).
+        target = vcs_ref or (wanted.name if wanted else "HEAD")
+        if not data and _already_at(current, wanted, explicit=vcs_ref is not None):
             return UpdateResult(
                 dest=project.dest,
                 source=source.shown,
@@ -257,6 +269,7 @@ def update_project(
                 changes = _apply(load_project(copy), source, target, answers, conflict, notes)
         else:
             changes = _apply(project, source, target, answers, conflict, notes)
+            _rename_commit(project.dest, source)
     return UpdateResult(
         dest=project.dest,
         source=source.shown,
@@ -268,26 +281,14 @@ def update_project(
     )
 
 
-def _already_at(current: str | None, target: str, refs: dict[str, str], explicit: bool) -> bool:
-    """Whether updating to `target` would be a no-op: the same version, or (when no version
+def _already_at(current: Revision | None, target: Revision | None, explicit: bool) -> bool:
+    """Whether updating to `target` would be a no-op: the same commit, or (when no version
     was asked for) no newer one."""
-    if not explicit and not is_newer(target, current):
-        return True
-    if current is None:
+    if current is None or target is None:
         return False
-    # Equal names, or two names (a tag and a branch) for one commit.
-    if target == current:
+    if current.commit is not None and current.commit == target.commit:
         return True
-    commit = _commit_of(target, refs)
-    return commit is not None and commit == _commit_of(current, refs)
-
-
-def _commit_of(name: str, refs: dict[str, str]) -> str | None:
-    """The commit a tag or branch name points to (an annotated tag peeled), if listed."""
-    for full in (f"refs/tags/{name}", f"refs/heads/{name}", name):
-        if full in refs:
-            return refs[full]
-    return None
+    return not explicit and is_newer(target, current) is False
 
 
 def _apply(
@@ -317,6 +318,24 @@ def _apply(
             kept = removed_edits(project.dest, deleted, old)
         restore(project.dest, kept)
     return update_changes(project.dest, kept)
+
+
+def _rename_commit(dest: Path, source: TemplateSource) -> None:
+    """Record the commit the update reached by its name in the real template history.
+
+    Copier names it from the repository it read; for a project from older fastgen that is a
+    copy with a stand-in tag (see `update_source`), whose name would carry the tag along.
+    """
+    if source.history is None:
+        return
+    recorded = load_project(dest).commit
+    if not recorded:
+        return
+    commit = git("rev-parse", f"{recorded}^{{commit}}", cwd=Path(source.url)).strip()
+    name = describe(source.history, commit)
+    answers = dest / ANSWERS_FILE
+    text = answers.read_text(encoding="utf-8")
+    answers.write_text(text.replace(f"_commit: {recorded}\n", f"_commit: {name}\n"), "utf-8")
 
 
 @contextmanager

@@ -7,22 +7,29 @@ user's git config. On a tie git takes the user's, so the source is always asked 
 itself, and both commands list versions from exactly where Copier will clone.
 """
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.version import Version
+
+from . import __version__
 from .errors import UsageError
-from .generate import is_remote
+from .generate import ANSWERS_FILE, is_remote
 from .project import Project
 from .template_repo import (
+    TemplateHistory,
+    canonical_url,
     effective_url,
     expand_url,
     git,
-    packaged_template,
     redirected,
+    shipped_history,
     template_urls,
 )
+from .versions import TAG_PREFIX, parse_version
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,9 @@ class TemplateSource:
     shown: str
     """Which source this is, for messages."""
     notes: tuple[str, ...] = ()
+    history: Path | None = None
+    """The template history commits are named by, when `url` is a copy of it with a
+    stand-in tag (a project from older fastgen): the update records that name."""
 
 
 @contextmanager
@@ -75,9 +85,14 @@ def resolve_source(project: Project, src: str | None) -> Iterator[TemplateSource
     if recorded not in template_urls():
         yield _as_configured(project.src_path)
         return
-    with packaged_template() as (url, history):
+    url = canonical_url()
+    with (
+        shipped_history() as history,
+        _served(project, history) as (repo, legacy),
+        redirected(dict.fromkeys(template_urls(), repo)),
+    ):
         used = effective_url(recorded)
-        if used != history.repo.resolve().as_posix():
+        if used != repo.resolve().as_posix():
             yield TemplateSource(
                 url=used,
                 shown=_rewritten(project.src_path, used),
@@ -88,19 +103,71 @@ def resolve_source(project: Project, src: str | None) -> Iterator[TemplateSource
                 ),
             )
             return
-        commit = project.commit or ""
-        if not git(
-            "rev-parse", "-q", "--verify", f"{commit}^{{commit}}", cwd=history.repo, check=False
-        ):
+        if not _has_commit(repo, project.commit or ""):
             raise UsageError(
-                f"{project.dest} is at template {commit}, which this fastgen does not carry "
-                f"(it has up to {history.tag}); upgrade fastgen or pass --src {url}"
+                f"{project.dest} is at template {project.commit}, which this fastgen does "
+                f"not carry (it has up to {history.name}); upgrade fastgen or pass --src {url}"
             )
         yield TemplateSource(
-            url=str(history.repo),
+            url=str(repo),
             shown=f"{url} (carried by fastgen, offline)",
-            notes=history.notes,
+            notes=(*history.notes, *legacy),
+            history=history.repo if legacy else None,
         )
+
+
+def _has_commit(repo: Path, ref: str) -> bool:
+    return bool(git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", cwd=repo, check=False))
+
+
+@contextmanager
+def _served(project: Project, history: TemplateHistory) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """The repository to serve the canonical URL from, and a note when it is not `history`.
+
+    Older fastgen recorded ``_commit: v{its version}`` for a template whose history had no
+    such tag (a made-up release). For such a project the tag is set, in a throwaway
+    copy of the history, on the commit the project was most likely generated from (see
+    `_legacy_base`): Copier can then render its old side, and every later commit of the
+    history counts as newer than it (``v0.1.0-<n>-g<hash>``).
+    """
+    recorded = project.commit or ""
+    version = parse_version(recorded)
+    if (
+        version is None
+        or not recorded.startswith(TAG_PREFIX)  # a hash can parse as a version: 3036289
+        or _has_commit(history.repo, recorded)
+        or Version(version.public) > Version(__version__)
+    ):
+        yield history.repo, ()
+        return
+    base = _legacy_base(history.repo, history.commit, project)
+    with tempfile.TemporaryDirectory(prefix="fastgen-legacy-") as workdir:
+        repo = Path(workdir) / "repo"
+        git("clone", "-q", "--shared", "--no-checkout", "--", history.repo, repo)
+        git("tag", recorded, base, cwd=repo)
+        yield (
+            repo,
+            (
+                f"{project.dest} records template {recorded}, a version older fastgen named "
+                f"without such a tag; read as commit {base[:12]}, the template when it was made",
+            ),
+        )
+
+
+def _legacy_base(repo: Path, shipped: str, project: Project) -> str:
+    """The history's last commit before the project's answers were first committed.
+
+    Without that date (no git history), the oldest commit: an older base re-applies changes
+    the project already has, which merge cleanly, where a newer one would drop changes.
+    """
+    created = git(
+        "log", "--reverse", "--format=%ct", "--", ANSWERS_FILE, cwd=project.dest, check=False
+    ).split()
+    if created:
+        before = git("rev-list", "-1", f"--before={created[0]}", shipped, cwd=repo).strip()
+        if before:
+            return before
+    return git("rev-list", "--max-parents=0", shipped, cwd=repo).split()[-1]
 
 
 def _as_configured(src_path: str) -> TemplateSource:

@@ -1,10 +1,20 @@
-"""Template versions: git tags ``vX.Y.Z`` read as PEP 440 versions, the way Copier reads them."""
+"""Template versions, read the way Copier reads them.
 
+Copier records a template commit as ``git describe --tags --always`` (``_commit``) and
+compares commits by PEP 440 versions: a version tag as it is (``v0.2.0`` -> 0.2.0), a commit
+after one as a post-release (``v0.2.0-3-gabc1234`` -> ``0.2.0.post3.dev0+abc1234``), and a
+commit with no tag behind it by its number of commits (``abc1234`` -> ``0.0.0.post5.dev0+abc1234``,
+dunamai's reading). So two commits of one history always compare, tagged or not.
+"""
+
+import re
 from collections.abc import Iterable
 
 from packaging.version import InvalidVersion, Version
 
 TAG_PREFIX = "v"
+# `git describe` of a commit after a tag: <tag>-<commits since the tag>-g<abbreviated hash>.
+_AFTER_TAG = re.compile(r"(?P<tag>.+)-(?P<distance>\d+)-g(?P<hash>[0-9a-f]+)")
 
 
 def release_tag(version: str) -> str:
@@ -36,23 +46,26 @@ def latest_tag(tags: Iterable[str], *, prereleases: bool = False) -> str | None:
     return best[1] if best else None
 
 
-def is_newer(candidate: str | None, current: str | None) -> bool:
-    """True when tag `candidate` names a higher version than tag `current`.
+def described_version(description: str, commits: int | None = None) -> Version | None:
+    """The version Copier gives a commit, from its ``git describe --tags --always``.
 
-    A `current` that is no version (a bare commit hash) counts as older than any version.
+    Args:
+        description: the describe output (what Copier records as ``_commit``).
+        commits: for a commit with no tag behind it (the description is its abbreviated
+            hash), how many commits its history holds (``git rev-list --count``). A hash can
+            look like a version (``3036289``), so only the caller can tell.
+
+    Returns:
+        None when the description names no version (a tag that is no version): the caller
+        must then ask Copier itself.
     """
-    new = parse_version(candidate) if candidate else None
-    if new is None:
-        return False
-    old = parse_version(current) if current else None
-    return old is None or new > old
-
-
-def is_downgrade(current: str | None, target: str) -> bool:
-    """True when both tags are versions and `target` is lower than `current`.
-
-    A branch or commit as `target` is never called a downgrade: its version is unknown.
-    """
-    old = parse_version(current) if current else None
-    new = parse_version(target)
-    return old is not None and new is not None and new < old
+    if commits is not None:
+        return Version(f"0.0.0.post{commits}.dev0+{description}")
+    if (version := parse_version(description)) is not None:
+        return version
+    if match := _AFTER_TAG.fullmatch(description):
+        base = parse_version(match["tag"])
+        if base is None or base.is_postrelease or base.is_devrelease or base.local:
+            return None  # dunamai would look further back than this tag
+        return parse_version(f"{base}.post{match['distance']}.dev0+{match['hash']}")
+    return None
