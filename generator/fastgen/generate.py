@@ -152,7 +152,7 @@ def new_project(
 
     return NewProject(
         dest=dest,
-        answers=_read_answers(dest / ANSWERS_FILE),
+        answers=read_answers(dest / ANSWERS_FILE),
         files=files,
         kept=kept,
         notes=notes,
@@ -172,12 +172,20 @@ def _move_into_place(rendered: Path, dest: Path, files: list[Path]) -> list[Path
     return kept
 
 
-def _read_answers(path: Path) -> dict[str, Any]:
-    import yaml
+def read_answers(path: Path) -> dict[str, Any]:
+    """A project's Copier answers (empty when the file is missing or holds no mapping).
+
+    Raises:
+        UsageError: the file is not valid YAML.
+    """
+    import yaml  # deferred: `fastgen --help` must stay instant
 
     if not path.is_file():
         return {}
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from exc
     return loaded if isinstance(loaded, dict) else {}
 
 

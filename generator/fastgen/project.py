@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .generate import ANSWERS_FILE, _read_answers
+from .generate import ANSWERS_FILE, read_answers
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def load_project(dest: Path) -> Project:
     answers_path = dest / ANSWERS_FILE
     if not answers_path.is_file():
         raise UsageError(f"{dest} is not a generated project: it has no {ANSWERS_FILE}")
-    answers = _read_answers(answers_path)
+    answers = read_answers(answers_path)
     if not answers.get("_src_path"):
         raise UsageError(f"{answers_path} records no _src_path: nothing to update from")
     return Project(dest=dest, answers=answers)
