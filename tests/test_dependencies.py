@@ -139,3 +139,26 @@ def test_the_check_catches_a_missing_or_looser_dependency() -> None:
     assert any("lacks extras ['standard']" in p for p in problems)
     assert any("drops the bound <6" in p for p in problems)
     assert uncovered([Requirement("redis>=5.1")], {"redis": Requirement("redis>=5.2")}) == []
+
+
+@pytest.mark.parametrize("answers", CASES, ids=["-".join(case.values()) for case in CASES])
+def test_dev_extra_and_dependency_group_are_the_same(
+    generate: Generate, answers: dict[str, str]
+) -> None:
+    """pip users (`.[dev]`) and uv users (the `dev` group) get the same tools, on every option,
+    as the comment above the two lists asks."""
+    project = generate(data=[f"{key}={value}" for key, value in answers.items()]).dest
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    extra = pyproject["project"]["optional-dependencies"]["dev"]
+    assert extra
+    assert pyproject["dependency-groups"]["dev"] == extra
+
+
+def test_a_hanging_test_fails_instead_of_blocking(generate: Generate) -> None:
+    """The generated dev tools carry pytest-timeout, and the project's pytest sets a timeout."""
+    project = generate().dest
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    dev = {canonicalize_name(req.name) for req in project_requirements(pyproject)}
+    assert "pytest-timeout" in dev
+    timeout = pyproject["tool"]["pytest"]["ini_options"]["timeout"]
+    assert 0 < timeout <= 300
