@@ -8,7 +8,6 @@ ranges admit. A floor that does not hold, or a ceiling the suite has not run up 
 before a user's ``pip install`` meets it.
 """
 
-import functools
 import itertools
 import os
 import sys
@@ -301,12 +300,7 @@ def test_suite_passes_at_both_ends(projects: dict[str, Path], case_id: str) -> N
         assert minors_between(specifier) <= ran, f"{name}{specifier}: the suite ran only {ran}"
 
 
-@functools.cache
-def python_choices() -> list[str]:
-    return choices_of("python_version")
-
-
-@pytest.mark.parametrize("python", python_choices())
+@pytest.mark.parametrize("python", choices_of("python_version"))
 def test_floors_install_from_wheels_on_every_python(
     projects: dict[str, Path], python: str, tmp_path: Path
 ) -> None:
