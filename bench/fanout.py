@@ -133,8 +133,8 @@ async def start_broker(history: int, redis_url: str | None) -> Any:
     if redis_url is None:
         memory = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker.memory")
         return memory.MemoryBroker(history_size=history)
-    redis_broker = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker.redis_broker")
-    broker = redis_broker.RedisBroker(
+    brokers = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker")
+    broker = brokers.RedisBroker(
         redis_url, key_prefix=f"bench-{os.getpid()}-{history}:", history_size=history
     )
     await broker.start()

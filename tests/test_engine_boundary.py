@@ -153,8 +153,8 @@ def test_an_engine_only_release_merges_into_an_edited_project_without_conflict(
     )
     edit(
         engine / "broker" / "memory.py",
-        "class MemoryBroker:",
-        "# v2: another.\nclass MemoryBroker:",
+        "class MemoryEngine:",
+        "# v2: another.\nclass MemoryEngine:",
     )
     commit_all(template, "engine fix")
     git(template, "tag", "v2")

@@ -1,9 +1,9 @@
 # Engine file: `fastgen update` maintains it (see engine/__init__.py).
-"""The broker interface handlers use for rooms, and the local membership both brokers share.
+"""The broker interface handlers use for rooms, and the local membership the hub keeps.
 
 A broker carries room messages to every process of the service. Each process keeps its
-own members (`LocalRooms`) and hands every message published to a room it has members in
-to their connections' `deliver`, which never waits for a client.
+own members (`LocalRooms`, in ``hub.py``'s `RoomHub`) and hands every message published to
+a room it has members in to their connections' `deliver`, which never waits for a client.
 """
 
 import secrets

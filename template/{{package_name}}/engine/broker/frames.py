@@ -80,7 +80,7 @@ class EventFrame(TypedDict):
 def joined_frame(room: str, position: StreamPosition, recovered: bool | None) -> str:
     """The encoded ``joined`` frame; a resumed join (`recovered` set) is counted by outcome.
 
-    Both brokers answer every join through here, so the one count serves both.
+    Every join is answered through here (by the room's feed), whatever the engine.
     """
     frame: JoinedFrame = {
         "type": "joined",

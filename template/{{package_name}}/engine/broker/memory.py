@@ -1,29 +1,23 @@
 # Engine file: `fastgen update` maintains it (see engine/__init__.py).
-"""The in-process broker: rooms for a service that runs as one process, with history.
+"""The in-process engine: rooms for a service that runs as one process, with history.
 
 Each room keeps its last `history_size` messages in a ring, under an epoch made when the
 room's history starts (at the first message after a process start, or after the history
-expired). Everything here runs without awaiting, so a join reads history and becomes a
-member in one step: no message published meanwhile can be missed or seen twice.
+expired). Nothing here awaits: a publish hands its frame to the hub before it returns, so
+a room whose feed is in order fans out without a task switch.
 """
 
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from ..codec import encode_frame
-from .base import (
-    BrokerState,
-    LocalRooms,
-    Member,
-    PublishResult,
-    StreamPosition,
-    new_epoch,
-    with_position,
-)
-from .frames import joined_frame, reset_frame
+from .base import BrokerState, PublishResult, StreamPosition, new_epoch, with_position
+from .engine import EngineEvents, HistorySlice
+from .hub import RoomHub
 
 DEFAULT_HISTORY_SIZE = 500  # as config.py's HISTORY_SIZE
 DEFAULT_HISTORY_TTL = 300.0
@@ -47,19 +41,32 @@ class RoomHistory:
         """The latest offset and the epoch."""
         return StreamPosition(self.offset, self.epoch)
 
-    def after(self, offset: int) -> list[str] | None:
-        """The frames after `offset`, or None when some of them are no longer kept."""
-        if offset == self.offset:
+    def entries(self, after: int | None, limit: int) -> list[tuple[int, str]]:
+        """The kept entries after `after`, or the last `limit` of them (after None)."""
+        ring = self.ring
+        if after is not None:
+            # Offsets in the ring are consecutive: the first one wanted is found by index.
+            start = after + 1 - ring[0][0] if ring else 0
+            return list(islice(ring, max(0, start), None))
+        if limit <= 0:
             return []
-        if offset > self.offset or not self.ring or self.ring[0][0] > offset + 1:
-            return None
-        return [text for message_offset, text in self.ring if message_offset > offset]
+        return list(islice(ring, max(0, len(ring) - limit), None))
 
 
-class MemoryBroker:
-    """Rooms within this process only: publishing is a direct fan-out to local members."""
+class _Unattached:
+    """Who hears of publications before a hub attaches: nobody."""
 
-    backend = "memory"
+    def on_publication(self, room: str, offset: int, epoch: str, text: str) -> None:
+        """Dropped."""
+
+    def on_subscribed(self, room: str) -> None:
+        """Dropped."""
+
+
+class MemoryEngine:
+    """Publish, subscribe and history within this process only."""
+
+    name = "memory"
 
     def __init__(
         self,
@@ -68,10 +75,11 @@ class MemoryBroker:
         history_ttl: float = DEFAULT_HISTORY_TTL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._rooms = LocalRooms()
         self._clock = clock
         self._history_size = history_size
         self._history_ttl = history_ttl
+        self._events: EngineEvents = _Unattached()
+        self._subscribed: set[str] = set()
         # Oldest activity first, so expired entries are dropped from the front.
         self._histories: OrderedDict[str, RoomHistory] = OrderedDict()
         # (room, message key) → where it was published, and until when that is remembered.
@@ -83,10 +91,9 @@ class MemoryBroker:
         """Always up: there is nothing to connect to."""
         return BrokerState.UP
 
-    @property
-    def room_count(self) -> int:
-        """How many rooms have members on this process."""
-        return len(self._rooms)
+    def attach(self, events: EngineEvents) -> None:
+        """Hand publications of subscribed rooms to `events`."""
+        self._events = events
 
     async def start(self) -> None:
         """Nothing to connect to."""
@@ -94,47 +101,23 @@ class MemoryBroker:
     async def stop(self) -> None:
         """Nothing to disconnect."""
 
-    def is_member(self, room: str, member: Member) -> bool:
-        """True when `member` has joined `room`."""
-        return self._rooms.is_member(room, member)
+    async def subscribe(self, room: str) -> None:
+        """Hand `room`'s publications over from now on."""
+        self._subscribed.add(room)
 
-    def rooms_of(self, member: Member) -> list[str]:
-        """The rooms `member` has joined."""
-        return self._rooms.rooms_of(member)
+    async def unsubscribe(self, room: str) -> None:
+        """Stop handing `room`'s publications over."""
+        self._subscribed.discard(room)
 
-    async def join(self, room: str, member: Member, since: StreamPosition | None = None) -> None:
-        """Deliver ``joined`` (and, with `since`, the messages after it), then add `member`."""
+    async def history(self, room: str, *, after: int | None = None, limit: int = 0) -> HistorySlice:
+        """The room's position and the entries kept after `after` (or its last `limit`)."""
         history = self._history(room, self._clock())
-        recovered: bool | None = None
-        frames: list[str] = []
-        if since is not None and not self._rooms.is_member(room, member):
-            missed = history.after(since.offset) if since.epoch == history.epoch else None
-            recovered = missed is not None
-            frames = missed or []
-        member.deliver(joined_frame(room, history.position, recovered))
-        for text in frames:
-            member.deliver(text)
-        self._rooms.add(room, member)
-
-    async def leave(self, room: str, member: Member) -> None:
-        """Remove `member` from `room`."""
-        self._rooms.discard(room, member)
-
-    async def leave_all(self, member: Member) -> None:
-        """Remove `member` from every room."""
-        for room in self._rooms.rooms_of(member):
-            self._rooms.discard(room, member)
-
-    async def history(self, room: str, limit: int) -> tuple[list[str], StreamPosition]:
-        """The last `limit` messages kept for `room`, oldest first."""
-        history = self._history(room, self._clock())
-        kept = list(history.ring)[-limit:] if limit > 0 else []
-        return [text for _, text in kept], history.position
+        return HistorySlice(history.position, history.entries(after, limit))
 
     async def publish(
         self, room: str, frame: Mapping[str, Any], *, message_key: str | None = None
     ) -> PublishResult:
-        """Give `frame` the room's next offset, keep it, and hand it to every member."""
+        """Give `frame` the room's next offset, keep it, and hand it to the hub."""
         now = self._clock()
         self._expire(now)
         if message_key is not None:
@@ -145,13 +128,15 @@ class MemoryBroker:
         history.offset += 1
         history.expires_at = now + self._history_ttl
         self._histories.move_to_end(room)
-        text = with_position(encode_frame(frame), history.offset, history.epoch)
+        offset, epoch = history.offset, history.epoch
+        text = with_position(encode_frame(frame), offset, epoch)
         if self._history_size:
-            history.ring.append((history.offset, text))
-        position = history.position
+            history.ring.append((offset, text))
+        position = StreamPosition(offset, epoch)
         if message_key is not None:
             self._published[(room, message_key)] = (position, now + self._history_ttl)
-        self._rooms.fan_out(room, text)
+        if room in self._subscribed:
+            self._events.on_publication(room, offset, epoch, text)
         return PublishResult(position)
 
     def _history(self, room: str, now: float) -> RoomHistory:
@@ -162,9 +147,6 @@ class MemoryBroker:
         fresh = RoomHistory(new_epoch(), self._history_size, expires_at=now + self._history_ttl)
         self._histories[room] = fresh
         self._histories.move_to_end(room)
-        if self._rooms.has_members(room):
-            # Members here hold positions in the lost history: tell them it is gone.
-            self._rooms.fan_out(room, reset_frame(room, fresh.position))
         return fresh
 
     def _expire(self, now: float) -> None:
@@ -179,3 +161,18 @@ class MemoryBroker:
             if expires_at > now:
                 break
             del self._published[key]
+
+
+class MemoryBroker(RoomHub):
+    """Rooms within this process only: the hub over a `MemoryEngine`."""
+
+    def __init__(
+        self,
+        *,
+        history_size: int = DEFAULT_HISTORY_SIZE,
+        history_ttl: float = DEFAULT_HISTORY_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            MemoryEngine(history_size=history_size, history_ttl=history_ttl, clock=clock)
+        )

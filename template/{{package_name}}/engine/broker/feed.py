@@ -1,17 +1,17 @@
 # Engine file: `fastgen update` maintains it (see engine/__init__.py).
 """One room's live feed on this process: each message reaches its members once, in order.
 
-Pub/sub is at most once: a reconnect, or a message lost on the way, leaves a gap. The feed
-knows the last offset it handed to its members, so it sees a gap as soon as the next
-message arrives (or is told to look, after a reconnect). It then holds live messages back,
-fetches what is missing from the room's stream, delivers that, and goes on with the held
-messages, dropping those it delivered already. A gap it cannot fill (the history was
-trimmed, or lost with a new epoch) becomes one ``reset`` frame to its members.
+Engines deliver at most once (a pub/sub reconnect, or a message lost on the way, leaves a
+gap). The feed knows the last offset it handed to its members, so it sees a gap as soon as
+the next message arrives (or is told to look, after a reconnect). It then holds live
+messages back, reads what is missing from the room's history, delivers that, and goes on
+with the held messages, dropping those it delivered already. A gap it cannot fill (the
+history was trimmed, or lost with a new epoch) becomes one ``reset`` frame to its members.
 
-Joining goes through the same worker: the subscription is confirmed first, so every
-message after the fetched history also arrives live, and the offset check drops the
-overlap. A member joining with ``since`` gets ``joined``, then the messages it missed,
-then the live ones, with no gap and no duplicate while others keep publishing.
+Joining goes through the same worker: the room is subscribed first, so every message
+after the history read also arrives live, and the offset check drops the overlap. A
+member joining with ``since`` gets ``joined``, then the messages it missed, then the live
+ones, with no gap and no duplicate while others keep publishing.
 """
 
 import asyncio
@@ -21,8 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from .base import BrokerUnavailableError, LocalRooms, Member, StreamPosition
+from .engine import HistorySlice
 from .frames import joined_frame, reset_frame
-from .redis_history import HistorySlice
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class RoomFeed:
         self._rooms = rooms
         self._fetch = fetch
         # The last offset delivered to this room's members, and its epoch (None: not yet
-        # read from Redis).
+        # read from the engine).
         self.offset = 0
         self.epoch: str | None = None
         self._held: deque[tuple[int, str, str]] = deque()
@@ -64,29 +64,36 @@ class RoomFeed:
         return self._joining > 0
 
     def on_live(self, offset: int, epoch: str, text: str) -> None:
-        """Hand one message from pub/sub to the members, or hold it while a fetch is due."""
+        """Deliver one message now when it is next in order; else hold it for the worker."""
         if self._worker is None and epoch == self.epoch:
             if offset == self.offset + 1:
                 self.offset = offset
                 self._rooms.fan_out(self.room, text)
                 return
             if offset <= self.offset:
-                return  # delivered already, from the stream
+                return  # delivered already, from history
         self._held.append((offset, epoch, text))
         self._start()
 
     def resync(self) -> None:
-        """Fetch whatever was published since the last delivered offset (after a reconnect)."""
+        """Read whatever was published since the last delivered offset (after a reconnect)."""
         if self.epoch is not None:
             self._resync = True
             self._start()
 
-    async def join(self, member: Member, since: StreamPosition | None) -> None:
-        """Deliver ``joined`` (and what `member` missed since `since`), then make it a member."""
-        done = asyncio.get_running_loop().create_future()
-        self._joins.append(PendingJoin(member, since, done))
+    async def join(
+        self, member: Member, since: StreamPosition | None, subscribed: Awaitable[None]
+    ) -> None:
+        """Deliver ``joined`` (and what `member` missed since `since`), then make it a member.
+
+        `subscribed` (the engine's subscription) is awaited first; the feed counts as
+        joining from the start, so a last member leaving meanwhile does not drop it.
+        """
         self._joining += 1
         try:
+            await subscribed
+            done = asyncio.get_running_loop().create_future()
+            self._joins.append(PendingJoin(member, since, done))
             self._start()
             await done
         finally:
@@ -102,7 +109,7 @@ class RoomFeed:
             self._worker = asyncio.create_task(self._work())
 
     async def _work(self) -> None:
-        """Sync with the stream while needed, then deliver the held messages in order."""
+        """Sync with history while needed, then deliver the held messages in order."""
         try:
             while self._joins or self._resync or self._held:
                 synced = False
@@ -129,7 +136,7 @@ class RoomFeed:
             self._worker = None
 
     async def _sync(self) -> None:
-        """Read the stream once for every pending join and for this process's own gap."""
+        """Read history once for every pending join and for this process's own gap."""
         joins = [join for join in self._joins if not join.done.done()]
         self._joins = []
         self._resync = False
@@ -159,7 +166,7 @@ class RoomFeed:
         """Tell the members their position is gone; deliver the new epoch's messages if kept.
 
         Returns the position delivered up to. A ``reset`` at offset 0 followed by the new
-        epoch's messages loses nothing of the new history (e.g. after Redis restarted).
+        epoch's messages loses nothing of the new history (e.g. after the engine restarted).
         """
         logger.warning("room %s: messages lost beyond its history, reset", self.room)
         found = await self._fetch(self.room, 0)
@@ -175,7 +182,7 @@ class RoomFeed:
     def _admit(self, join: PendingJoin, found: HistorySlice) -> None:
         """Deliver ``joined`` and the missed messages to a joining member, then add it."""
         if join.done.done():
-            return  # its session ended while the stream was read
+            return  # its session ended while history was read
         member, since = join.member, join.since
         recovered: bool | None = None
         missed: list[str] = []
@@ -205,6 +212,6 @@ class RoomFeed:
                 self.offset = offset
                 self._rooms.fan_out(self.room, text)
             else:
-                # The stream has this message and everything before it: sync, then go on.
+                # History has this message and everything before it: sync, then go on.
                 self._resync = True
                 return
