@@ -214,9 +214,10 @@ def test_a_flat_layout_project_updates_into_the_engine_layout(
     assert_no_conflicts(project)
     assert (project / PKG / "engine" / "connection.py").is_file()
     assert not (project / PKG / "connections.py").exists()
-    # The template changed config.py (an import) and the README too: merged, edits kept.
+    # The template changed config.py, api.py and the README too: merged, the edits kept.
     merged = {
         "config.py": '    # Ours.\n    GREETING: str = "hi"\n',
+        "api.py": '# Ours: the team wiki links here.\nTEAM = "blue"\n',
         "README.md": "Our deploy notes.",
     }
     for path, text in edits.items():
