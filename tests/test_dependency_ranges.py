@@ -43,7 +43,7 @@ from tests.test_dependencies import lowest_version
 PROVEN_FLOORS = {
     "fastapi": "0.165",
     "uvicorn": "0.54",
-    "websockets": "13",
+    "websockets": "13.1",
     "orjson": "3.10.7",
     "pydantic": "2.9",
     "pydantic-settings": "2.4",

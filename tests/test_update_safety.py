@@ -406,7 +406,7 @@ def test_plain_copier_offline_fails_and_the_readme_route_works(
     (line,) = [line for line in section.splitlines() if "GIT_CONFIG_KEY_0" in line]
     assert CANONICAL in line
     routed = run_shell(
-        line.replace("/path/to/fastapi-ws-template", str(released)), project, **offline
+        line.replace("/path/to/fastgen", str(released)), project, **offline
     )
     assert routed.returncode == 0, routed.stdout + routed.stderr
     assert answers_of(project)["_commit"] == "v0.2.0"
