@@ -271,7 +271,9 @@ def run_suite(project: Path, venv: Path) -> str:
     return output
 
 
+# Two installs and two suite runs per combination: the full matrix's (CI), not the fast loop's.
 @pytest.mark.e2e
+@pytest.mark.full
 @pytest.mark.timeout(2 * (SUITE_TIMEOUT + 3 * INSTALL_TIMEOUT))
 @pytest.mark.parametrize("case_id", IDS)
 def test_suite_passes_at_both_ends(projects: dict[str, Path], case_id: str) -> None:
