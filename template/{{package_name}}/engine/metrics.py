@@ -36,6 +36,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from ..config import DEFAULT_SERVICE_NAME
 from .close_codes import POLICY_VIOLATION
 from .status_codes import AUTHENTICATION_FAILED_40001
+from .tally import TIME_BUCKETS, Tally, add_observations
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 MULTIPROC_DIR = os.environ.get(MULTIPROC_DIR_VARIABLE) or None
@@ -64,11 +65,6 @@ PUBLISHED, DUPLICATE, UNAVAILABLE, OUTCOME_UNKNOWN = (
     "published", "duplicate", "unavailable", "outcome_unknown"
 )  # fmt: skip
 API_PUBLISH_OUTCOMES = (PUBLISHED, DUPLICATE, UNAVAILABLE, OUTCOME_UNKNOWN)
-# Handler and publish times, 50 us to 2.5 s: from an echo to a Redis publish that waited.
-TIME_BUCKETS = (
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-    0.5, 1.0, 2.5,
-)  # fmt: skip
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 if not MULTIPROC_DIR:
@@ -155,31 +151,6 @@ API_PUBLISHES = Counter(
     ["service", "outcome"],
     registry=REGISTRY,
 )
-
-
-class Tally:
-    """Observations kept as plain numbers between two flushes into a Prometheus histogram.
-
-    ``buckets[i]`` counts observations up to ``TIME_BUCKETS[i]``; the last one, the rest.
-    """
-
-    __slots__ = ("buckets", "seconds")
-
-    def __init__(self) -> None:
-        self.buckets = [0] * (len(TIME_BUCKETS) + 1)
-        self.seconds = 0.0
-
-    def observe(self, seconds: float) -> None:
-        """Count one observation: two increments, nothing else."""
-        self.buckets[bisect_left(TIME_BUCKETS, seconds)] += 1
-        self.seconds += seconds
-
-    def take(self) -> tuple[list[int], float]:
-        """The observations since the last `take`, leaving the tally empty."""
-        buckets, seconds = self.buckets, self.seconds
-        self.buckets = [0] * len(buckets)
-        self.seconds = 0.0
-        return buckets, seconds
 
 
 class _Children:
@@ -347,10 +318,10 @@ def flush(app: FastAPI) -> None:
         count = sum(buckets)
         if count:
             _children(MESSAGES_RECEIVED, message_type).inc(count)
-            _add_observations(_children(HANDLER_SECONDS, message_type), buckets, seconds)
+            add_observations(_children(HANDLER_SECONDS, message_type), buckets, seconds)
     buckets, seconds = _publish_tally.take()
     if any(buckets):
-        _add_observations(_children(BROKER_PUBLISH_SECONDS), buckets, seconds)
+        add_observations(_children(BROKER_PUBLISH_SECONDS), buckets, seconds)
     state = broker_state(app)
     for name in BROKER_STATES:
         _children(BROKER_STATE, name).set(1 if name == state else 0)
@@ -371,19 +342,6 @@ def render() -> bytes:
 def _closed(code: object, by: str) -> None:
     label = str(code) if code in KNOWN_CLOSE_CODES else OTHER_CODE
     _count(CLOSES, label, by)
-
-
-def _add_observations(child: Histogram, buckets: list[int], seconds: float) -> None:
-    """Add many observations to a histogram child at once.
-
-    prometheus-client has no public call for it; its per-bucket values (``_buckets``, not
-    cumulative, ``+Inf`` last) and ``_sum`` have been stable for years, and a test compares
-    the result with ``observe`` called once per value.
-    """
-    for value, count in zip(child._buckets, buckets, strict=True):
-        if count:
-            value.inc(count)
-    child._sum.inc(seconds)
 
 
 async def _flush_forever(app: FastAPI) -> None:
