@@ -166,6 +166,37 @@ def require_package_index() -> None:
         )
 
 
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """fastgen's Node toolchain (root package.json: typescript, ws, modelina), installed once.
+
+    Runs ``npm ci`` when the lock file is newer than what is installed. Node is fastgen's
+    test tool only: a generated service never needs it. Without npm the test is skipped,
+    except where FASTGEN_REQUIRE_NODE is set (CI).
+    """
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        unavailable("node and npm are not installed", required_by="FASTGEN_REQUIRE_NODE")
+    modules = REPO_ROOT / "node_modules"
+    stamp = modules / ".package-lock.json"  # npm's record of what it installed
+    lock = REPO_ROOT / "package-lock.json"
+    if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
+        completed = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if completed.returncode != 0:
+            unavailable(
+                f"npm ci failed: {completed.stderr.strip()[-500:]}",
+                required_by="FASTGEN_REQUIRE_NODE",
+            )
+    return modules
+
+
 def build_wheel(source: Path, out: Path) -> Path:
     """Build fastgen's wheel from `source` into `out`, offline; return its path.
 
