@@ -412,6 +412,7 @@ def test_lock_file_is_user_owned() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_uv_run_pytest(generate: Generate) -> None:
     """What the README promises uv users: `uv run pytest` installs the dev group and passes."""
     uv = shutil.which("uv")
