@@ -6,6 +6,11 @@ when it declares one, the message it answers with (its `reply_model`); error fra
 from `status_codes`. Nothing here names a message type, so a new handler module shows up
 in the document (and in the browser console built on it) without an edit.
 
+Written for code generators too: every payload has a ``title`` (the model's name, which
+tools such as modelina name their types after), an operation answers with one message (a
+titled ``oneOf`` when a handler has several replies), and the decoder's limits are in the
+schemas (`schema_limits`).
+
 ``python -m <package>.engine.asyncapi`` prints the document, e.g. for client teams' code generators.
 """
 
@@ -27,12 +32,15 @@ from .broker.presence import PRESENCE_FRAMES
 from .close_codes import POLICY_VIOLATION
 from .examples import SCHEMAS_REF, Schema, example_of
 from .permissions import CAPABILITIES
+from .refusals import CLOSE_CODES
+from .schema_limits import LIMITS_NOTE, with_limits
 
 ASYNCAPI_VERSION = "3.0.0"
 CHANNEL = "chat"
 CHANNEL_ADDRESS = "/ws/chat"
 REFRESH_TYPE = "refresh"
 ERROR_MESSAGE = "error"
+ERROR_TITLE = "ErrorFrame"
 _STATUS_NAME = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)_(?P<code>\d{5})$")
 # Component keys may only hold these characters; a message type may hold any.
 _NOT_KEY = re.compile(r"[^\w.\-]")
@@ -90,10 +98,20 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
                 payload=reply_payload,
                 schemas=schemas,
             )
-        if replies:
+        reply_keys = [reply_key for reply_key, _ in replies]
+        if len(reply_keys) > 1:
+            # One reply message: tools make a union of several, named after the channel.
+            union_key = f"{key}_replies"
+            messages[union_key] = _union_message(
+                f"{handler.__name__.removesuffix('Handler')}Replies",
+                [messages[reply_key] for reply_key in reply_keys],
+                schemas,
+            )
+            reply_keys = [union_key]
+        if reply_keys:
             operation["reply"] = {
                 "channel": channel_ref,
-                "messages": [_channel_message_ref(reply_key) for reply_key, _ in replies],
+                "messages": [_channel_message_ref(reply_key) for reply_key in reply_keys],
             }
         operations[f"receive_{key}"] = operation
 
@@ -136,9 +154,9 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
             "description": (
                 f"JSON messages over the WebSocket at `{CHANNEL_ADDRESS}`. Every client "
                 'message is an object with a `"type"`; errors are frames '
-                '`{"status": <code>, "message": "..."}` and never end the session, except '
-                f"authentication failures ({status_codes.AUTHENTICATION_FAILED_40001}), "
-                f"after which the socket closes with {POLICY_VIOLATION}. {session_lifetime()}"
+                '`{"status": <code>, "message": "..."}`, with the `"id"` of the message '
+                "they answer when it had a string one. "
+                f"{session_endings()} {session_lifetime()} {heartbeat()} {LIMITS_NOTE}"
             ),
         },
         "defaultContentType": "application/json",
@@ -163,11 +181,32 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
 
 def session_lifetime() -> str:
     """How a session ends with its token, and how the client keeps it open."""
+    expired = status_codes.TOKEN_EXPIRED_40101
     return (
-        f"A session lives as long as its token: when the token expires, the socket closes "
-        f'with {POLICY_VIOLATION} and the reason "{TOKEN_EXPIRED}", unless the client first '
-        f'sent a `"{REFRESH_TYPE}"` message with a new token for the same user (a refused '
-        f"one gets a {status_codes.REFRESH_REFUSED_40009} error frame and changes nothing)."
+        f"A session lives as long as its token: when the token expires, the service sends a "
+        f"{expired} error frame and closes with {POLICY_VIOLATION} and the reason "
+        f'"{expired} {TOKEN_EXPIRED}", unless the client first sent a `"{REFRESH_TYPE}"` '
+        f"message with a new token for the same user (a refused one gets a "
+        f"{status_codes.REFRESH_REFUSED_40009} error frame and changes nothing)."
+    )
+
+
+def session_endings() -> str:
+    """Which error frames end the session, and with which close code."""
+    endings = ", ".join(f"{status} (close {code})" for status, code in sorted(CLOSE_CODES.items()))
+    return (
+        "Errors do not end the session, except these refusals: "
+        f"{endings}. Each sends its error frame, then closes with a reason that starts with "
+        'the status and a space (`"42901 rate limit exceeded"`).'
+    )
+
+
+def heartbeat() -> str:
+    """How a client that cannot see WebSocket pings (a browser) finds a dead link."""
+    return (
+        'A `"ping"` is answered with `{"type": "pong", "heartbeat": H}`: ping right after '
+        "connecting, then every H seconds, and take a link on which nothing arrived for "
+        "twice H seconds as dead."
     )
 
 
@@ -176,6 +215,7 @@ def _payload(
 ) -> Schema:
     # A TypeAdapter takes pydantic models and TypedDicts (replies) alike.
     schema = TypeAdapter(model).json_schema(mode=mode, ref_template=SCHEMAS_REF + "{model}")
+    with_limits(schema)
     for name, definition in schema.pop("$defs", {}).items():
         known = schemas.setdefault(name, definition)
         if known != definition:
@@ -191,6 +231,18 @@ def _message(
         message["summary"] = summary
     message["examples"] = [{"payload": example_of(payload, schemas)}]
     return message
+
+
+def _union_message(title: str, members: list[dict[str, Any]], schemas: Mapping[str, Schema]) -> Any:
+    names = [member["name"] for member in members]
+    payload = {"title": title, "oneOf": [member["payload"] for member in members]}
+    return _message(
+        ", ".join(names),
+        title=f"{title} (service → client)",
+        summary=f"The frames that answer it: {', '.join(names)}, in that order.",
+        payload=payload,
+        schemas=schemas,
+    )
 
 
 def _summary(model: type[Any]) -> str:
@@ -209,40 +261,64 @@ def _channel_message_ref(key: str) -> dict[str, str]:
 
 def _error_message() -> dict[str, Any]:
     codes = status_codes_table()
+    ending = {status: f" (ends the session: close {code})" for status, code in CLOSE_CODES.items()}
     return {
         "name": ERROR_MESSAGE,
         "title": "error (service → client)",
-        "summary": "Why a frame could not be handled; the session goes on unless it is 40001.",
-        "description": "\n".join(f"- `{code}`: {meaning}" for code, meaning in codes.items()),
-        "payload": {
-            "type": "object",
-            "required": ["status", "message"],
-            "properties": {
-                "status": {
-                    "type": "integer",
-                    "oneOf": [{"const": code, "title": meaning} for code, meaning in codes.items()],
-                },
-                "message": {"type": "string"},
-                "room": {"type": "string", "description": "The room the refused request named."},
-                "capability": {
-                    "type": "string",
-                    "enum": list(CAPABILITIES),
-                    "description": "With 40301: what the token's rights do not allow there.",
-                },
-                "errors": {
-                    "type": "array",
-                    "description": "With 40006: what is wrong with each field.",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
-                            "msg": {"type": "string"},
-                            "type": {"type": "string"},
+        "summary": "Why a frame could not be handled; only the refusals marked end the session.",
+        "description": "\n".join(
+            f"- `{code}`: {meaning}{ending.get(code, '')}" for code, meaning in codes.items()
+        ),
+        "payload": with_limits(
+            {
+                "title": ERROR_TITLE,
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {
+                    "status": {
+                        "title": "Status",
+                        "type": "integer",
+                        "oneOf": [{"const": code, "title": name} for code, name in codes.items()],
+                    },
+                    "message": {"title": "Message", "type": "string"},
+                    "id": {
+                        "title": "Id",
+                        "type": "string",
+                        "description": "The `id` of the message this frame answers, if it had one.",
+                    },
+                    "room": {
+                        "title": "Room",
+                        "type": "string",
+                        "description": "The room the refused request named.",
+                    },
+                    "capability": {
+                        "title": "Capability",
+                        "type": "string",
+                        "enum": list(CAPABILITIES),
+                        "description": "With 40301: what the token's rights do not allow there.",
+                    },
+                    "errors": {
+                        "title": "Errors",
+                        "type": "array",
+                        "description": "With 40006: what is wrong with each field.",
+                        "items": {
+                            "title": "FieldError",
+                            "type": "object",
+                            "required": ["loc", "msg", "type"],
+                            "properties": {
+                                "loc": {
+                                    "title": "Loc",
+                                    "type": "array",
+                                    "items": {"type": ["string", "integer"]},
+                                },
+                                "msg": {"title": "Msg", "type": "string"},
+                                "type": {"title": "Type", "type": "string"},
+                            },
                         },
                     },
                 },
-            },
-        },
+            }
+        ),
         "examples": [
             {
                 "name": "authentication_failed",
@@ -260,6 +336,17 @@ def _error_message() -> dict[str, Any]:
                     "message": "not allowed to join room 'news:sport'",
                     "room": "news:sport",
                     "capability": "join",
+                },
+            },
+            {
+                "name": "publish_outcome_unknown",
+                "summary": "The answer to a chat with an id names that id: retry with it",
+                "payload": {
+                    "status": status_codes.PUBLISH_OUTCOME_UNKNOWN_50011,
+                    "message": "the message may or may not have been sent: send it again "
+                    "with the same id",
+                    "room": "lobby",
+                    "id": "msg-1",
                 },
             },
         ],

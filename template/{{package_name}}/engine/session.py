@@ -40,7 +40,7 @@ RATE_LIMIT_STRIKES = 10
 MAX_JSON_DEPTH = 64
 # orjson keeps integers in [-2**63, 2**64) exact and turns others into floats without a
 # word; a run of 19+ digits (2**63 has 19) is the cheap sign that a message may hold one.
-_MIN_INT, _MAX_INT = -(2**63), 2**64 - 1
+MIN_INT, MAX_INT = -(2**63), 2**64 - 1
 _LONG_DIGITS = re.compile(r"\d{19}")
 
 
@@ -50,7 +50,7 @@ class UnsupportedJSONError(ValueError):
 
 def _checked_int(literal: str) -> int:
     value = int(literal)
-    if not _MIN_INT <= value <= _MAX_INT:
+    if not MIN_INT <= value <= MAX_INT:
         raise UnsupportedJSONError("integers must fit in 64 bits")
     return value
 
