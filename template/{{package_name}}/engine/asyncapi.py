@@ -30,8 +30,8 @@ from . import status_codes
 from .broker.frames import PUSHED_FRAMES
 from .broker.presence import PRESENCE_FRAMES
 from .close_codes import POLICY_VIOLATION
+from .error_schema import ERROR_MESSAGE, error_message, status_codes_table
 from .examples import SCHEMAS_REF, Schema, example_of
-from .permissions import CAPABILITIES
 from .refusals import CLOSE_CODES
 from .schema_limits import LIMITS_NOTE, with_limits
 
@@ -39,21 +39,8 @@ ASYNCAPI_VERSION = "3.0.0"
 CHANNEL = "chat"
 CHANNEL_ADDRESS = "/ws/chat"
 REFRESH_TYPE = "refresh"
-ERROR_MESSAGE = "error"
-ERROR_TITLE = "ErrorFrame"
-_STATUS_NAME = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)_(?P<code>\d{5})$")
 # Component keys may only hold these characters; a message type may hold any.
 _NOT_KEY = re.compile(r"[^\w.\-]")
-
-
-def status_codes_table() -> dict[int, str]:
-    """Every application status code in `status_codes`, with its name in plain words."""
-    table: dict[int, str] = {}
-    for name, value in vars(status_codes).items():
-        match = _STATUS_NAME.match(name)
-        if match and isinstance(value, int):
-            table[value] = match["name"].lower().replace("_", " ")
-    return dict(sorted(table.items()))
 
 
 def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any]:
@@ -137,7 +124,7 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
             "messages": [_channel_message_ref(key)],
         }
 
-    messages[ERROR_MESSAGE] = _error_message()
+    messages[ERROR_MESSAGE] = error_message()
     operations["send_error"] = {
         "action": "send",
         "channel": channel_ref,
@@ -193,7 +180,10 @@ def session_lifetime() -> str:
 
 def session_endings() -> str:
     """Which error frames end the session, and with which close code."""
-    endings = ", ".join(f"{status} (close {code})" for status, code in sorted(CLOSE_CODES.items()))
+    names = status_codes_table()
+    endings = ", ".join(
+        f"{status} {names[status]} (close {code})" for status, code in sorted(CLOSE_CODES.items())
+    )
     return (
         "Errors do not end the session, except these refusals: "
         f"{endings}. Each sends its error frame, then closes with a reason that starts with "
@@ -235,7 +225,11 @@ def _message(
 
 def _union_message(title: str, members: list[dict[str, Any]], schemas: Mapping[str, Schema]) -> Any:
     names = [member["name"] for member in members]
-    payload = {"title": title, "oneOf": [member["payload"] for member in members]}
+    payload = {
+        "title": title,
+        "description": f"A frame that answers it: {' or '.join(names)}.",
+        "oneOf": [member["payload"] for member in members],
+    }
     return _message(
         ", ".join(names),
         title=f"{title} (service → client)",
@@ -257,100 +251,6 @@ def _reply_type(payload: Schema) -> str | None:
 
 def _channel_message_ref(key: str) -> dict[str, str]:
     return {"$ref": f"#/channels/{CHANNEL}/messages/{key}"}
-
-
-def _error_message() -> dict[str, Any]:
-    codes = status_codes_table()
-    ending = {status: f" (ends the session: close {code})" for status, code in CLOSE_CODES.items()}
-    return {
-        "name": ERROR_MESSAGE,
-        "title": "error (service → client)",
-        "summary": "Why a frame could not be handled; only the refusals marked end the session.",
-        "description": "\n".join(
-            f"- `{code}`: {meaning}{ending.get(code, '')}" for code, meaning in codes.items()
-        ),
-        "payload": with_limits(
-            {
-                "title": ERROR_TITLE,
-                "type": "object",
-                "required": ["status", "message"],
-                "properties": {
-                    "status": {
-                        "title": "Status",
-                        "type": "integer",
-                        "oneOf": [{"const": code, "title": name} for code, name in codes.items()],
-                    },
-                    "message": {"title": "Message", "type": "string"},
-                    "id": {
-                        "title": "Id",
-                        "type": "string",
-                        "description": "The `id` of the message this frame answers, if it had one.",
-                    },
-                    "room": {
-                        "title": "Room",
-                        "type": "string",
-                        "description": "The room the refused request named.",
-                    },
-                    "capability": {
-                        "title": "Capability",
-                        "type": "string",
-                        "enum": list(CAPABILITIES),
-                        "description": "With 40301: what the token's rights do not allow there.",
-                    },
-                    "errors": {
-                        "title": "Errors",
-                        "type": "array",
-                        "description": "With 40006: what is wrong with each field.",
-                        "items": {
-                            "title": "FieldError",
-                            "type": "object",
-                            "required": ["loc", "msg", "type"],
-                            "properties": {
-                                "loc": {
-                                    "title": "Loc",
-                                    "type": "array",
-                                    "items": {"type": ["string", "integer"]},
-                                },
-                                "msg": {"title": "Msg", "type": "string"},
-                                "type": {"title": "Type", "type": "string"},
-                            },
-                        },
-                    },
-                },
-            }
-        ),
-        "examples": [
-            {
-                "name": "authentication_failed",
-                "summary": f"Then the socket closes with {POLICY_VIOLATION}",
-                "payload": {
-                    "status": status_codes.AUTHENTICATION_FAILED_40001,
-                    "message": f"Authentication failed: {INVALID_TOKEN}",
-                },
-            },
-            {
-                "name": "forbidden",
-                "summary": "The token's rights do not allow this in the room (no membership)",
-                "payload": {
-                    "status": status_codes.FORBIDDEN_40301,
-                    "message": "not allowed to join room 'news:sport'",
-                    "room": "news:sport",
-                    "capability": "join",
-                },
-            },
-            {
-                "name": "publish_outcome_unknown",
-                "summary": "The answer to a chat with an id names that id: retry with it",
-                "payload": {
-                    "status": status_codes.PUBLISH_OUTCOME_UNKNOWN_50011,
-                    "message": "the message may or may not have been sent: send it again "
-                    "with the same id",
-                    "room": "lobby",
-                    "id": "msg-1",
-                },
-            },
-        ],
-    }
 
 
 def _ws_binding(settings: Settings) -> dict[str, Any]:
