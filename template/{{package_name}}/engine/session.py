@@ -38,6 +38,9 @@ RATE_LIMIT_STRIKES = 10
 # Deepest nesting of objects and arrays a message may have: orjson parses deeper than it
 # can encode, so a deeper message could not even be answered.
 MAX_JSON_DEPTH = 64
+# A refused frame is parsed for its id only up to this size: every valid chat fits (4096
+# characters of text), and a flood of large frames costs no parsing.
+MAX_ID_SCAN = 32 * 1024
 # orjson keeps integers in [-2**63, 2**64) exact and turns others into floats without a
 # word; a run of 19+ digits (2**63 has 19) is the cheap sign that a message may hold one.
 MIN_INT, MAX_INT = -(2**63), 2**64 - 1
@@ -99,7 +102,7 @@ def _depth(data: Any) -> int:
 
 def message_id(text: str) -> str | None:
     """The string ``"id"`` of a frame not dispatched (refused before), if it has one."""
-    if '"id"' not in text:
+    if len(text) > MAX_ID_SCAN or '"id"' not in text:
         return None  # the common case, without parsing
     try:
         data = decode_message(text)
