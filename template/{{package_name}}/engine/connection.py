@@ -19,7 +19,7 @@ from . import metrics
 from .close_codes import checked_close_code
 from .codec import encode_frame
 from .outbox import DEFAULT_SEND_QUEUE_SIZE, SEND_FAILED, Outbox, serving
-from .refusals import error_frame, refusal
+from .refusals import close_of, error_frame, refusal
 from .status_codes import CLIENT_TOO_SLOW_50302, TOKEN_EXPIRED_40101
 
 logger = logging.getLogger(__name__)
@@ -102,9 +102,8 @@ class ClientConnection(Outbox):
         `text` goes into the close reason after the status; `message` (default: `text`)
         into the frame, with the ``id`` of the message being answered, if any.
         """
-        _, code, reason = refusal(status, text, message)
         await self.send_error(status, text if message is None else message)
-        await self.close(code, reason)
+        await self.close(*close_of(status, text))
 
     async def close(self, code: int, reason: str = "") -> None:
         """Send the frames already queued, then close with a valid close code (see `close_codes`).

@@ -58,10 +58,15 @@ def error_frame(status: int, message: str, **details: Any) -> dict[str, Any]:
     return {"status": status, "message": message, **details}
 
 
+def close_of(status: int, text: str) -> tuple[int, str]:
+    """The close code and the close reason that end a session refused with `status`."""
+    return checked_close_code(CLOSE_CODES[status]), close_reason(status, text)
+
+
 def refusal(status: int, text: str, message: str | None = None) -> tuple[str, int, str]:
     """The encoded error frame, the close code and the close reason of a refusal."""
     frame = encode_frame(error_frame(status, text if message is None else message))
-    return frame, checked_close_code(CLOSE_CODES[status]), close_reason(status, text)
+    return frame, *close_of(status, text)
 
 
 async def refuse(websocket: WebSocket, status: int, text: str, message: str | None = None) -> None:
