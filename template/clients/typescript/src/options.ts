@@ -93,9 +93,10 @@ export interface CloseInfo {
   status?: number;
 }
 
-/** Whether the client itself sent a frame (a heartbeat ping) or got its answer. */
+/** About a frame: whether it is the client's own (a heartbeat ping or its pong), and its text. */
 export interface FrameInfo {
   internal: boolean;
+  text: string;
 }
 
 export interface ClientEvents {

@@ -122,7 +122,7 @@ export class Session {
             return false;
         const text = typeof frame === "string" ? frame : JSON.stringify(frame);
         this.socket.send(text);
-        this.events.emit("sent", text, { internal });
+        this.events.emit("sent", text, { internal, text });
         return true;
     }
     ping() {
@@ -139,15 +139,15 @@ export class Session {
             frame = JSON.parse(text);
         }
         catch {
-            this.events.emit("frame", text, { internal: false });
+            this.events.emit("frame", text, { internal: false, text });
             return;
         }
         if (!isObject(frame)) {
-            this.events.emit("frame", text, { internal: false });
+            this.events.emit("frame", text, { internal: false, text });
             return;
         }
         const internal = frame.type === "pong" && (this.pings.shift() ?? false);
-        this.events.emit("frame", frame, { internal });
+        this.events.emit("frame", frame, { internal, text });
         if (this.ended)
             return; // a listener closed the client
         if (isErrorFrame(frame)) {
@@ -170,8 +170,8 @@ export class Session {
         if (isRoomMessage(frame)) {
             room?.onMessage(frame);
         }
-        else if (frame.type === "joined" && room && isPosition(frame)) {
-            this.joins.delete(room.name);
+        else if (frame.type === "joined" && room && isPosition(frame) && this.joins.delete(room.name)) {
+            // Only the answer to this session's own join moves the room (a tool may send its own).
             room.onJoined(frame, typeof frame.recovered === "boolean" ? frame.recovered : undefined);
             this.flush(room);
         }
