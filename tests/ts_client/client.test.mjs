@@ -250,3 +250,36 @@ test("a JWT is refreshed in-band before it expires, and the session goes on", { 
   assert.equal(alice.state, "connected");
   assert.ok(calls >= 4);
 });
+
+test("an expired session (40101) asks getToken once more and comes back, its rooms rejoined", { skip: !JWT && "static tokens" }, async () => {
+  // The first token lasts 2 s and every refresh offers another user's token (refused, 40009),
+  // so the service ends the session when it expires; the token after that lasts an hour.
+  let calls = 0;
+  let expired = false;
+  const getToken = () => {
+    calls += 1;
+    if (calls === 1) return tokenFor("alice", 2);
+    return expired ? tokenFor("alice") : tokenFor("bob");
+  };
+  const alice = makeClient({ getToken });
+  const closes = [];
+  const errors = [];
+  alice.on("close", (info) => {
+    closes.push(info);
+    expired = true;
+  });
+  alice.on("error", (error) => errors.push(error));
+  const refused = [];
+  alice.on("frame", (frame) => frame.status === 40009 && refused.push(frame));
+  const name = unique("expiry");
+  const seen = collect(await within(alice.join(name), "join"));
+  await until(() => closes.length === 1 && alice.state === "connected" && seen.joins.length === 1, "back after the expiry");
+  assert.equal(closes[0].code, 1008);
+  assert.equal(closes[0].status, 40101);
+  assert.ok(refused.length >= 1, "the other user's token was refused");
+  assert.deepEqual(errors, []);
+  const bob = makeClient({ token: tokenFor("bob") });
+  const room = await within(bob.join(name), "bob joins");
+  await within(room.publish("after the expiry"), "publish");
+  await until(() => seen.messages.length === 1, "alice gets it");
+});

@@ -39,6 +39,8 @@ export class Client implements SessionHost {
   private everConnected = false;
   private stopped = true;
   private token: string | undefined;
+  // The token a refresh in flight moves the session to.
+  private offered: string | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   // Everyone waiting for the connection or a first join: settled with no error once there.
@@ -159,8 +161,10 @@ export class Client implements SessionHost {
 
   /** SessionHost: a refresh was answered (`expiresAt` in Unix s), or failed and is tried again soon. */
   onRefreshed(expiresAt: number | undefined, failed: boolean): void {
-    const known = this.token === undefined ? undefined : tokenExpiry(this.token);
-    this.scheduleRefresh(failed ? known : (expiresAt ?? undefined), failed);
+    if (!failed && this.offered !== undefined) this.token = this.offered;
+    this.offered = undefined;
+    const current = this.token === undefined ? undefined : tokenExpiry(this.token);
+    this.scheduleRefresh(failed ? current : expiresAt, failed);
   }
 
   /** SessionHost: the service refused the room, or ended its membership. */
@@ -289,8 +293,8 @@ export class Client implements SessionHost {
       return;
     }
     if (this.session !== session || !token) return;
-    this.token = token;
-    session.refresh(token, expiresAt);
+    this.offered = token;
+    session.refresh(token);
   }
 
   private retry(close: CloseInfo | undefined, delay: number): void {

@@ -14,13 +14,29 @@ export interface StreamPosition {
 /** Any frame: a JSON object, usually with a ``type``. */
 export type Frame = Readonly<Record<string, unknown>>;
 
-/** ``chat`` (from a member) or ``event`` (from the service's backend): a room message. */
-export interface RoomMessage extends Frame {
-  readonly type: "chat" | "event";
+/** A message of a room: its place in the room's stream. */
+interface Positioned extends Frame {
   readonly room: string;
   readonly offset: number;
   readonly epoch: string;
 }
+
+/** ``chat``: a member's text (``id``: the sender's message id, when it gave one). */
+export interface ChatMessage extends Positioned {
+  readonly type: "chat";
+  readonly from: string;
+  readonly text: string;
+  readonly id?: string;
+}
+
+/** ``event``: what the service's backend published to the room (any JSON). */
+export interface EventMessage extends Positioned {
+  readonly type: "event";
+  readonly data: unknown;
+}
+
+/** What a room delivers: a chat or an event. */
+export type RoomMessage = ChatMessage | EventMessage;
 
 /** ``published``: the service's acknowledgement of a chat sent with an ``id``. */
 export interface Published {
@@ -52,7 +68,8 @@ export function isPosition(frame: Frame): frame is Frame & StreamPosition {
 }
 
 export function isRoomMessage(frame: Frame): frame is RoomMessage {
-  return (frame.type === "chat" || frame.type === "event") && typeof frame.room === "string" && isPosition(frame);
+  if (typeof frame.room !== "string" || !isPosition(frame)) return false;
+  return frame.type === "event" || (frame.type === "chat" && typeof frame.from === "string" && typeof frame.text === "string");
 }
 
 /** The frame's ``room``, when it names one. */

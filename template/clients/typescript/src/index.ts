@@ -24,7 +24,7 @@ export {
   TimeoutError,
   UnauthorizedError,
 } from "./errors.js";
-export type { ErrorFrame, Frame, Published, RoomMessage, StreamPosition } from "./frames.js";
+export type { ChatMessage, ErrorFrame, EventMessage, Frame, Published, RoomMessage, StreamPosition } from "./frames.js";
 export type { ClientEvents, ClientOptions, ClientState, CloseInfo, FrameInfo, StateEvent } from "./options.js";
 export { Room, type JoinedInfo, type MessageInfo, type PublishOptions, type ResetInfo, type ResetReason } from "./room.js";
 export type { WebSocketConstructor } from "./transport.js";

@@ -46,7 +46,7 @@ export class Session {
   private readonly pings: boolean[] = [];
   private readonly joins = new Map<string, number>();
   private readonly leaves = new Map<string, () => void>();
-  private refreshing: { sentAt: number; expiresAt: number } | undefined;
+  private refreshing: { sentAt: number } | undefined;
   private lastStatus: number | undefined;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private watchdog: ReturnType<typeof setInterval> | undefined;
@@ -89,8 +89,8 @@ export class Session {
   }
 
   /** Move the session to `token` (``refresh``); the client hears back through onRefreshed. */
-  refresh(token: string, expiresAt: number): void {
-    if (this.send({ type: "refresh", token }, false)) this.refreshing = { sentAt: Date.now(), expiresAt };
+  refresh(token: string): void {
+    if (this.send({ type: "refresh", token }, false)) this.refreshing = { sentAt: Date.now() };
   }
 
   /** Send a publish of the outbox, if its room is joined on this connection. */

@@ -29,6 +29,8 @@ export class Client {
     everConnected = false;
     stopped = true;
     token;
+    // The token a refresh in flight moves the session to.
+    offered;
     reconnectTimer;
     refreshTimer;
     // Everyone waiting for the connection or a first join: settled with no error once there.
@@ -153,8 +155,11 @@ export class Client {
     }
     /** SessionHost: a refresh was answered (`expiresAt` in Unix s), or failed and is tried again soon. */
     onRefreshed(expiresAt, failed) {
-        const known = this.token === undefined ? undefined : tokenExpiry(this.token);
-        this.scheduleRefresh(failed ? known : (expiresAt ?? undefined), failed);
+        if (!failed && this.offered !== undefined)
+            this.token = this.offered;
+        this.offered = undefined;
+        const current = this.token === undefined ? undefined : tokenExpiry(this.token);
+        this.scheduleRefresh(failed ? current : expiresAt, failed);
     }
     /** SessionHost: the service refused the room, or ended its membership. */
     onRoomEnded(room, reason, error) {
@@ -296,8 +301,8 @@ export class Client {
         }
         if (this.session !== session || !token)
             return;
-        this.token = token;
-        session.refresh(token, expiresAt);
+        this.offered = token;
+        session.refresh(token);
     }
     retry(close, delay) {
         clearTimeout(this.reconnectTimer);

@@ -14,7 +14,9 @@ export function isPosition(frame) {
     return typeof frame.offset === "number" && typeof frame.epoch === "string";
 }
 export function isRoomMessage(frame) {
-    return (frame.type === "chat" || frame.type === "event") && typeof frame.room === "string" && isPosition(frame);
+    if (typeof frame.room !== "string" || !isPosition(frame))
+        return false;
+    return frame.type === "event" || (frame.type === "chat" && typeof frame.from === "string" && typeof frame.text === "string");
 }
 /** The frame's ``room``, when it names one. */
 export function roomOf(frame) {

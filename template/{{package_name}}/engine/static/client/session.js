@@ -69,9 +69,9 @@ export class Session {
         });
     }
     /** Move the session to `token` (``refresh``); the client hears back through onRefreshed. */
-    refresh(token, expiresAt) {
+    refresh(token) {
         if (this.send({ type: "refresh", token }, false))
-            this.refreshing = { sentAt: Date.now(), expiresAt };
+            this.refreshing = { sentAt: Date.now() };
     }
     /** Send a publish of the outbox, if its room is joined on this connection. */
     offer(entry) {
