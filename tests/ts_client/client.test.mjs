@@ -235,6 +235,10 @@ test("a link that goes silent is found dead and replaced, without the OS noticin
   const room = await within(bob.join(name), "bob joins");
   await within(room.publish("still here"), "publish");
   await until(() => seen.messages.length === 1, "the chat on the new connection");
+  // A quiet live link is kept: the client pings often enough for deadAfter, whatever the
+  // heartbeat the service asks for.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  assert.equal(tap.sockets.length, 2);
 });
 
 test("a JWT is refreshed in-band before it expires, and the session goes on", { skip: !JWT && "static tokens" }, async () => {

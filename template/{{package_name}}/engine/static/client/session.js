@@ -245,7 +245,8 @@ export class Session {
                     this.giveUp(`no connection within ${timeout} ms`);
                 return;
             }
-            if (now - lastPing >= this.heartbeat) {
+            // At least twice per deadAfter, so that a quiet but live link is never taken for dead.
+            if (now - lastPing >= Math.min(this.heartbeat, this.deadAfter() / 2)) {
                 lastPing = now;
                 this.ping();
             }
