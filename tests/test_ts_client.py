@@ -40,6 +40,14 @@ def test_the_client_type_checks_strictly(node_modules: Path) -> None:
     tsc(node_modules, "-p", CLIENT_DIR, "--noEmit")
 
 
+def test_an_application_using_the_client_type_checks_strictly(node_modules: Path) -> None:
+    """The public types as a user meets them: events, messages, errors, and `ws` injected."""
+    consumer = NODE_TESTS / "consumer.ts"
+    options = ["--strict", "--noEmit", "--target", "ES2022", "--module", "ES2022"]
+    options += ["--moduleResolution", "bundler", "--lib", "ES2022,DOM", "--types", "node"]
+    tsc(node_modules, *options, consumer)
+
+
 def test_the_shipped_javascript_is_exactly_tscs_output(node_modules: Path, tmp_path: Path) -> None:
     """The console's copy is the build of the sources (``npm run build:client`` writes it)."""
     tsc(node_modules, "-p", CLIENT_DIR, "--declaration", "false", "--outDir", tmp_path)
