@@ -90,7 +90,7 @@ def test_backoff_close_rules_and_bad_options(node_modules: Path) -> None:
     output = node_test(
         [NODE_TESTS / "units.test.mjs"], {"FASTGEN_CLIENT": (SHIPPED / "index.js").as_uri()}
     )
-    assert "# pass 4" in output, output
+    assert "# pass 6" in output, output
 
 
 @pytest.mark.e2e

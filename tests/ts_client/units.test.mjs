@@ -2,8 +2,11 @@
 // Run by tests/test_ts_client.py with FASTGEN_CLIENT (the shipped index.js).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { WebSocket } from "ws";
 
-const { backoffDelay, classifyClose, reasonStatus, Client } = await import(process.env.FASTGEN_CLIENT);
+const { backoffDelay, classifyClose, reasonStatus, Client, ClientError, ConnectionError, UnauthorizedError } = await import(
+  process.env.FASTGEN_CLIENT
+);
 const DEFAULTS = { minReconnectDelay: 500, maxReconnectDelay: 20_000 };
 
 test("backoff: full jitter between min and min × 2^attempt, capped at max", () => {
@@ -54,4 +57,25 @@ test("bad options and URLs fail at once, with TypeError", () => {
   );
   assert.throws(() => new Client("http//nope", { token: "t", WebSocket }), TypeError);
   assert.doesNotThrow(() => new Client("https://h/ws/chat", { token: "t", WebSocket }));
+});
+
+test("nothing listens: every connect fails at once, the first and after a close", async () => {
+  const client = new Client("ws://127.0.0.1:1/ws/chat", { token: "t", WebSocket });
+  await assert.rejects(client.connect(), ConnectionError);
+  await assert.rejects(client.join("lobby"), ConnectionError);
+  client.close();
+  await assert.rejects(client.connect(), ConnectionError);
+  assert.equal(client.state, "disconnected");
+});
+
+test("getToken failing at the first connect is one clear error, not a refused token", async () => {
+  const client = new Client("ws://127.0.0.1:1/ws/chat", { getToken: () => Promise.reject(new Error("no network")), WebSocket });
+  const error = await client.connect().then(() => null, (caught) => caught);
+  assert.ok(error instanceof ClientError && !(error instanceof UnauthorizedError), String(error));
+  assert.match(error.message, /getToken failed: Error: no network/);
+  const refusing = new Client("ws://127.0.0.1:1/ws/chat", {
+    getToken: () => Promise.reject(new UnauthorizedError("signed out")),
+    WebSocket,
+  });
+  await assert.rejects(refusing.connect(), UnauthorizedError);
 });

@@ -81,7 +81,9 @@ export class Client implements SessionHost {
       this.waiting.add(settle);
     });
     if (this.stopped) {
+      // A fresh start: an unreachable service fails it at once, as at the very first connect.
       this.stopped = false;
+      this.everConnected = false;
       this.attempt = 0;
       this.refusals = 0;
       void this.open();
@@ -116,7 +118,7 @@ export class Client implements SessionHost {
 
   /** Close for good: what waits fails with ClosedError; `connect()` or `join()` start again. */
   close(): void {
-    this.stop(new ClosedError("the client was closed"), false);
+    if (!this.stopped) this.stop(new ClosedError("the client was closed"), false);
   }
 
   /** SessionHost: the token was accepted. */
@@ -252,7 +254,7 @@ export class Client implements SessionHost {
     } catch (error) {
       if (id !== this.connections || this.stopped) return;
       if (error instanceof ClientError || !this.everConnected) {
-        const reason = error instanceof ClientError ? error : new UnauthorizedError(`getToken failed: ${String(error)}`, { cause: error });
+        const reason = error instanceof ClientError ? error : new ClientError(`getToken failed: ${String(error)}`, { temporary: true, cause: error });
         this.stop(reason);
       } else {
         this.retry(undefined, backoffDelay(this.attempt++, this.settings));

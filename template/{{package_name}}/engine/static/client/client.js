@@ -70,7 +70,9 @@ export class Client {
             this.waiting.add(settle);
         });
         if (this.stopped) {
+            // A fresh start: an unreachable service fails it at once, as at the very first connect.
             this.stopped = false;
+            this.everConnected = false;
             this.attempt = 0;
             this.refusals = 0;
             void this.open();
@@ -105,7 +107,8 @@ export class Client {
     }
     /** Close for good: what waits fails with ClosedError; `connect()` or `join()` start again. */
     close() {
-        this.stop(new ClosedError("the client was closed"), false);
+        if (!this.stopped)
+            this.stop(new ClosedError("the client was closed"), false);
     }
     /** SessionHost: the token was accepted. */
     onConnected() {
@@ -255,7 +258,7 @@ export class Client {
             if (id !== this.connections || this.stopped)
                 return;
             if (error instanceof ClientError || !this.everConnected) {
-                const reason = error instanceof ClientError ? error : new UnauthorizedError(`getToken failed: ${String(error)}`, { cause: error });
+                const reason = error instanceof ClientError ? error : new ClientError(`getToken failed: ${String(error)}`, { temporary: true, cause: error });
                 this.stop(reason);
             }
             else {
