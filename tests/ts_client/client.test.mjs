@@ -227,7 +227,7 @@ test("a bad URL throws at once; an unreachable service is one ConnectionError", 
 test("a link that goes silent is found dead and replaced, without the OS noticing", async () => {
   const name = unique("silent");
   const tap = tappedWebSocket();
-  const alice = makeClient({ token: tokenFor("alice"), WebSocket: tap.Tapped, heartbeat: 300, deadAfter: 1_000 });
+  const alice = makeClient({ token: tokenFor("alice"), WebSocket: tap.Tapped, heartbeat: 300, deadAfter: 2_000 });
   const seen = collect(await within(alice.join(name), "join"));
   tap.last().muted = true; // the TCP connection stays open; nothing arrives any more
   await until(() => tap.sockets.length === 2 && alice.state === "connected", "a new connection");
