@@ -244,15 +244,16 @@ test("a link that goes silent is found dead and replaced, without the OS noticin
 test("a JWT is refreshed in-band before it expires, and the session goes on", { skip: !JWT && "static tokens" }, async () => {
   let calls = 0;
   const closes = [];
-  const alice = makeClient({ getToken: () => (calls += 1, tokenFor("alice", 3)) });
+  const alice = makeClient({ getToken: () => (calls += 1, tokenFor("alice", 4)) });
   alice.on("close", (info) => closes.push(info));
   const refreshed = [];
   alice.on("frame", (frame) => frame.type === "refreshed" && refreshed.push(frame));
   await within(alice.join(unique("refresh")), "join");
-  await until(() => refreshed.length >= 3, "three refreshes");
+  // Each token lasts 3 to 4 s: two refreshes take the session past the first one's expiry.
+  await until(() => refreshed.length >= 2, "two refreshes");
   assert.deepEqual(closes, []);
   assert.equal(alice.state, "connected");
-  assert.ok(calls >= 4);
+  assert.ok(calls >= 3);
 });
 
 test("an expired session (40101) asks getToken once more and comes back, its rooms rejoined", { skip: !JWT && "static tokens" }, async () => {

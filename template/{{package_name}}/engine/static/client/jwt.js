@@ -20,10 +20,10 @@ export function tokenExpiry(token) {
 }
 /**
  * Milliseconds from `now` (Unix ms) until a token expiring at `expiresAt` (Unix s) should be
- * refreshed: a fifth of its remaining life early, at most 30 s, so a short-lived token still
- * gets time to answer and a long-lived one is not refreshed for nothing.
+ * refreshed: a third of its remaining life early, at most 30 s, so a short-lived token still
+ * leaves the refresh time to be answered and a long-lived one is not refreshed for nothing.
  */
 export function refreshDelay(expiresAt, now) {
     const remaining = expiresAt * 1000 - now;
-    return Math.max(0, remaining - Math.min(30_000, remaining / 5));
+    return Math.max(0, remaining - Math.min(30_000, remaining / 3));
 }
