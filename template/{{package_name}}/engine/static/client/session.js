@@ -75,6 +75,8 @@ export class Session {
     }
     /** Send a publish of the outbox, if its room is joined on this connection. */
     offer(entry) {
+        if (this.host.outbox.get(entry.id) !== entry)
+            return; // settled (acknowledged, failed, timed out)
         const room = this.host.rooms.get(entry.room);
         if (!room?.joined || !this.connected || entry.sentOn === this.id)
             return;
