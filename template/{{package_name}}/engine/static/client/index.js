@@ -1,0 +1,18 @@
+// Engine file: `fastgen update` maintains it (see engine/__init__.py).
+/**
+ * The service's WebSocket client: reconnects with backoff, resumes every room exactly once,
+ * publishes exactly once, refreshes its token in-band. No dependencies; browsers and Node.
+ *
+ * ```ts
+ * const client = new Client("wss://host/ws/chat", { getToken });
+ * const room = await client.join("lobby");
+ * room.on("message", (frame) => console.log(frame.from, frame.text));
+ * room.on("reset", (info) => console.warn("messages lost in", info.room));
+ * const ack = await room.publish("hello");
+ * ```
+ */
+export { backoffDelay } from "./backoff.js";
+export { Client } from "./client.js";
+export { classifyClose, reasonStatus } from "./close.js";
+export { ClientError, ClosedError, ConnectionError, OutboxFullError, ServiceError, TimeoutError, UnauthorizedError, } from "./errors.js";
+export { Room } from "./room.js";
