@@ -100,6 +100,11 @@ class Client:
         return self._state
 
     @property
+    def heartbeat(self) -> float:
+        """Seconds between pings: the service's interval once its pong said it."""
+        return self._shared.heartbeat()
+
+    @property
     def error(self) -> BaseException | None:
         """Why the client closed, when the service refused it for good."""
         return self._error
@@ -248,6 +253,8 @@ class Client:
         finally:
             self._session = None
             self._disconnected()
+            # The closing handshake is done or moot: never leave the socket to the GC.
+            ws.transport.abort()
         if close is None:
             error: ClientError = UnreachableError(f"the connection to {self.url} was lost")
             return Verdict.RECONNECT, error, session.established
