@@ -308,8 +308,6 @@ class Session:
             if expiry is None:
                 return
             await asyncio.sleep(refresh_delay(expiry, self.shared.settings.refresh_margin))
-            if self.ws.state.name != "OPEN":
-                return
             token = await self.get_token()
             self.refresh_waiter = asyncio.get_running_loop().create_future()
             await self.send({"type": "refresh", "token": token})
