@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from types import TracebackType
 
-from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
 
 from .backoff import Backoff
 from .closes import Verdict, close_status, handshake_verdict, verdict
@@ -240,7 +240,8 @@ class Client:
             )
         except InvalidURI as exc:
             return Verdict.STOP, InvalidURLError(str(exc)), False
-        except (OSError, TimeoutError, InvalidHandshake) as exc:
+        # websockets < 14 lets an EOF during the handshake out as EOFError.
+        except (OSError, EOFError, TimeoutError, WebSocketException) as exc:
             return (
                 Verdict.RECONNECT,
                 UnreachableError(f"cannot connect to {self.url}: {exc}"),

@@ -287,17 +287,18 @@ class Session:
         return wake_at
 
     async def _watch(self) -> None:
-        """Ping every heartbeat; abort the link when nothing arrived for `dead_after`."""
+        """Ping every `ping_interval`; abort the link when nothing arrived for `dead_after`."""
         last_ping = time.monotonic()
         while True:
             dead_after = self.shared.dead_after()
-            await asyncio.sleep(min(self.shared.heartbeat(), dead_after) / 4)
+            interval = self.shared.ping_interval()
+            await asyncio.sleep(interval / 4)
             now = time.monotonic()
             if now - self.last_received > dead_after:
                 # Nothing (not even our pongs) for too long: the OS may never notice.
                 self.ws.transport.abort()
                 return
-            if self.established and now - last_ping >= self.shared.heartbeat():
+            if self.established and now - last_ping >= interval:
                 last_ping = now
                 await self.send({"type": "ping"})
 

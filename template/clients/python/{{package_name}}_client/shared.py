@@ -52,3 +52,7 @@ class Shared:
     def dead_after(self) -> float:
         """Seconds of silence after which the link counts as dead."""
         return self.settings.dead_after or 2 * self.heartbeat()
+
+    def ping_interval(self) -> float:
+        """Seconds between pings: a healthy link answers at least twice within `dead_after`."""
+        return min(self.heartbeat(), self.dead_after() / 2)
