@@ -291,9 +291,11 @@ class Client:
 
     # Rooms and publishing.
 
-    async def join(self, name: str) -> Room:
+    async def join(self, name: str, *, since: tuple[int, str] | None = None) -> Room:
         """Join room `name` and follow it through every reconnect (joined again with ``since``).
 
+        `since` is a position ``(offset, epoch)`` your application kept (e.g. across its own
+        restarts): the messages after it come first, or a `Reset` when they are gone.
         Raises `ServiceError` when the service refuses the join (40301: not allowed),
         `CommandTimeoutError` when it does not answer within `timeout`.
         """
@@ -304,6 +306,8 @@ class Client:
             return room
         if room is None:
             room = Room(name, self._publish, self._leave)
+            if since is not None:
+                room.offset, room.epoch = since
             shared.rooms[name] = room
         future = shared.join_waiters.get(name)
         if future is None:
