@@ -53,7 +53,8 @@ class Session:
         self.on_established = on_established
         self.established = False
         self.last_error: int | None = None
-        self.last_received = time.monotonic()
+        # Frames received: the watch reads it (a counter costs less than a clock per frame).
+        self.received = 0
         self.refresh_waiter: asyncio.Future[float | None] | None = None
         # Rooms whose join went out on this session: since given?, when sent.
         self.join_sent: dict[str, tuple[bool, float]] = {}
@@ -70,15 +71,16 @@ class Session:
             # A refused session is closed at once: its error frame is still read below.
             with suppress(ConnectionClosed):
                 await self.send({"type": "ping"})
+            recv, loads, dispatch = self.ws.recv, json.loads, self._dispatch
             while True:
-                raw = await self.ws.recv()
-                self.last_received = time.monotonic()
+                raw = await recv()
+                self.received += 1
                 try:
-                    frame = json.loads(raw)
+                    frame = loads(raw)
                 except ValueError:
                     continue
-                if isinstance(frame, dict):
-                    self._dispatch(frame)
+                if type(frame) is dict:
+                    dispatch(frame)
         except ConnectionClosed as exc:
             return exc.rcvd
         finally:
@@ -288,13 +290,16 @@ class Session:
 
     async def _watch(self) -> None:
         """Ping every `ping_interval`; abort the link when nothing arrived for `dead_after`."""
-        last_ping = time.monotonic()
+        last_ping = quiet_since = time.monotonic()
+        seen = self.received
         while True:
             dead_after = self.shared.dead_after()
             interval = self.shared.ping_interval()
             await asyncio.sleep(interval / 4)
             now = time.monotonic()
-            if now - self.last_received > dead_after:
+            if self.received != seen:
+                seen, quiet_since = self.received, now
+            elif now - quiet_since > dead_after:
                 # Nothing (not even our pongs) for too long: the OS may never notice.
                 self.ws.transport.abort()
                 return
