@@ -26,13 +26,20 @@ from bench.herd import run_herd
 from bench.peer_fanout import FULL as PEERS_FULL
 from bench.peer_fanout import MODES as PEER_MODES
 from bench.peer_fanout import QUICK as PEERS_QUICK
-from bench.peer_fanout import SERVER_NAMES, Sizes, run_peer_fanout
+from bench.peer_fanout import SERVER_NAMES, Sizes, baseline_service, run_peer_fanout
 from bench.permissions import main as run_permissions
 from bench.presence import run_presence
 from bench.redis_parser import main as run_redis_parser
 from bench.report import Settings, machine_description, plot, render
 from bench.scale import run_scale, scale_table
-from bench.servers import REPO_ROOT, Pinning, ServerSpec, generate_service, server_specs
+from bench.servers import (
+    REPO_ROOT,
+    Pinning,
+    ServerSpec,
+    generate_service,
+    generated_spec,
+    server_specs,
+)
 from bench.ws_bench import WsResults, log, run_ws
 
 FULL = {
@@ -100,6 +107,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="also write the markdown report here")
     parser.add_argument("--skip-ws", action="store_true", help="skip the WebSocket part")
     parser.add_argument("--skip-generator", action="store_true", help="skip the generator part")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a fastgen checkout whose committed template (HEAD) also runs in the echo and "
+        "connect rounds, as 'baseline', for a before/after side by side",
+    )
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers (0)")
     parser.add_argument("--client-cpu", type=int, default=1, help="CPU for the client (1)")
     parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
@@ -340,9 +353,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             fanout = f"{fanout}\n\n{peers}" if fanout else peers
         if not args.skip_ws:
-            specs = server_specs(
-                project, args.log_level, dict(p.split("=", 1) for p in args.gen_env)
-            )
+            extra_env = dict(p.split("=", 1) for p in args.gen_env)
+            specs = server_specs(project, args.log_level, extra_env)
+            if args.baseline is not None:
+                before = baseline_service(workdir, args.baseline, "memory")
+                specs["baseline"] = generated_spec("baseline", before, args.log_level, extra_env)
             ws = run_ws(
                 specs,
                 pinning,

@@ -89,11 +89,43 @@ def ws_table(ws: WsResults) -> str:
     )
 
 
+def baseline_rows(ws: WsResults) -> list[list[object]]:
+    """With ``--baseline``: the same ratios against the code before, measured side by side."""
+    before = ws.echo.get("baseline")
+    if not before:
+        return []
+    after = ws.echo["generated"]
+    pairs = [
+        (
+            "throughput generated / baseline",
+            paired_ratios([r.msgs_per_s for r in after], [r.msgs_per_s for r in before]),
+        ),
+        (
+            "p99 latency generated / baseline",
+            paired_ratios([r.p99_ms for r in after], [r.p99_ms for r in before]),
+        ),
+        (
+            "connect+auth rate generated / baseline",
+            paired_ratios(ws.handshakes_per_s["generated"], ws.handshakes_per_s["baseline"]),
+        ),
+    ]
+    if ws.app_us.get("baseline") and ws.app_us.get("generated"):
+        pairs.append(
+            (
+                "app layer alone: baseline's time per echo / generated's",
+                paired_ratios(ws.app_us["baseline"], ws.app_us["generated"]),
+            )
+        )
+    return [
+        [name, Spread.of(ratios).format(), "(before/after, no goal)", "-"] for name, ratios in pairs
+    ]
+
+
 def goals_table(ws: WsResults | None, gen: GenResults | None) -> str:
     """Each ratio the issue sets a goal for, measured, with PASS/MISS."""
     rows: list[list[object]] = []
     if ws is not None:
-        generated, bare, raw = (ws.echo[key] for key in SERVER_KEYS)
+        generated, bare, raw = (ws.echo[key] for key in ("generated", "bare", "raw"))
         throughput = Spread.of(
             paired_ratios([r.msgs_per_s for r in generated], [r.msgs_per_s for r in bare])
         )
@@ -165,6 +197,7 @@ def goals_table(ws: WsResults | None, gen: GenResults | None) -> str:
                 verdict(handshakes.median, CONNECT_GOAL, at_most=False),
             ],
         ]
+        rows += baseline_rows(ws)
     if gen is not None:
         help_s = median(gen.help_s)
         new_ratio = Spread.of(paired_ratios(gen.fastgen_new_s, gen.copier_copy_s))

@@ -25,9 +25,11 @@ from typing import IO, Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENERATOR_DIR = REPO_ROOT / "generator"
 
-SERVER_KEYS = ("generated", "bare", "raw")
+# "baseline" runs only with ``--baseline``: the service generated from another checkout.
+SERVER_KEYS = ("generated", "baseline", "bare", "raw")
 LABELS = {
     "generated": "generated service",
+    "baseline": "generated service, baseline",
     "bare": "bare FastAPI endpoint",
     "raw": "raw websockets",
 }

@@ -123,6 +123,7 @@ def test_answers_without_the_package_are_refused(project: Path) -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_projects_stay_green_after_adding_several_handlers(tmp_path: Path) -> None:
     project = new_project(tmp_path / "proj", service="chat-dev", package="p" * 40).dest
     names = ["shout", "get_score", "v2", "x" * MAX_NAME_LENGTH, "match", "type"]
@@ -135,6 +136,7 @@ def test_projects_stay_green_after_adding_several_handlers(tmp_path: Path) -> No
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_added_handlers_survive_a_template_update(tmp_path: Path) -> None:
     template = make_template_repo(tmp_path / "template", tag="v0.1.0")
     project = new_project(

@@ -13,9 +13,10 @@ from redis.utils import HIREDIS_AVAILABLE
 from bench import app_cost, redis_parser
 from bench import wsproto_lite as wsl
 from bench.fanout import FanoutResults, fanout_section
+from bench.report import goals_table
 from bench.servers import TARGET
 from bench.stats import Spread, markdown_table, median, paired_ratios, percentile, verdict
-from bench.ws_bench import rotated
+from bench.ws_bench import EchoRun, WsResults, rotated
 
 
 def test_percentile_interpolates_like_numpy_linear():
@@ -261,3 +262,29 @@ def test_redis_parser_reports_each_parser_and_the_missing_one():
     assert "| redis-py | 2.0 | 1.0-3.0 |" in text
     assert "pip install hiredis" in text
     assert "pip install" not in redis_parser.report({"redis-py": [1.0], "hiredis": [0.5]}, 10, 1)
+
+
+def table_rows(table: str) -> list[list[str]]:
+    """The cells of a markdown table's rows, stripped of their padding."""
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()]
+
+
+def echo_runs(msgs_per_s: list[float], p99_ms: list[float]) -> list[EchoRun]:
+    return [EchoRun(m, 1.0, p, 0, 10.0, 0.5) for m, p in zip(msgs_per_s, p99_ms, strict=True)]
+
+
+def test_goals_compare_with_the_baseline_round_by_round_when_it_ran():
+    ws = WsResults(idle_sessions=10)
+    ws.echo = {
+        "generated": echo_runs([110, 90], [2.0, 4.0]),
+        "baseline": echo_runs([100, 100], [2.0, 2.0]),
+        "bare": echo_runs([100, 100], [2.0, 2.0]),
+        "raw": echo_runs([200, 200], [1.0, 1.0]),
+    }
+    ws.handshakes_per_s = {"generated": [50, 60], "baseline": [100, 60], "bare": [50, 50]}
+    rows = {cells[0]: cells[1] for cells in table_rows(goals_table(ws, None))}
+    assert rows["throughput generated / baseline"] == "1.00 (0.90-1.10)"
+    assert rows["p99 latency generated / baseline"] == "1.50 (1.00-2.00)"
+    assert rows["connect+auth rate generated / baseline"] == "0.75 (0.50-1.00)"
+    del ws.echo["baseline"]
+    assert "baseline" not in goals_table(ws, None)

@@ -336,6 +336,7 @@ def test_floors_install_from_wheels_on_every_python(
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_uv_leaves_only_its_lock_file_and_update_works_once_it_is_committed(
     tmp_path: Path,
 ) -> None:

@@ -32,8 +32,9 @@ def choice_cases(full: bool | None = None) -> list[dict[str, str]]:
     question is covered without touching this test).
 
     The full matrix (``--full``): every combination of the feature choices, each Python
-    version used at least once. The fast loop: each choice of every question at least once,
-    the lowest Python first (case i takes choice i of each question, wrapping around).
+    version used at least once. The fast loop: each feature choice at least once on the
+    lowest Python (case i takes choice i of each question, wrapping around), then each other
+    Python version once with the first case's features.
     """
     questions = load_questions()
     choices = {
@@ -41,13 +42,17 @@ def choice_cases(full: bool | None = None) -> list[dict[str, str]]:
         for name, spec in questions.items()
         if "choices" in spec
     }
+    pythons = choices.pop("python_version")
     if not (full_run() if full is None else full):
         count = max(len(values) for values in choices.values())
-        return [
+        cases = [
             {name: values[i % len(values)] for name, values in choices.items()}
             for i in range(count)
         ]
-    pythons = choices.pop("python_version")
+        return [
+            *({**case, "python_version": pythons[0]} for case in cases),
+            *({**cases[0], "python_version": python} for python in pythons[1:]),
+        ]
     features = [
         dict(zip(choices, combo, strict=True)) for combo in itertools.product(*choices.values())
     ]
@@ -61,7 +66,18 @@ def choice_cases(full: bool | None = None) -> list[dict[str, str]]:
 CASES = choice_cases()
 
 
-@pytest.mark.parametrize("answers", CASES, ids=["-".join(case.values()) for case in CASES])
+# The fast loop runs the suites on the lowest Python only: the other versions change the
+# lint and type targets, which tests/test_tooling.py checks for every case.
+SUITE_CASES = [
+    case
+    for case in CASES
+    if full_run() or case["python_version"] == choices_of("python_version")[0]
+]
+
+
+@pytest.mark.parametrize(
+    "answers", SUITE_CASES, ids=["-".join(case.values()) for case in SUITE_CASES]
+)
 def test_generated_project_passes_its_own_checks(tmp_path: Path, answers: dict[str, str]) -> None:
     project = new_project(
         tmp_path / "proj",
@@ -136,6 +152,7 @@ def test_fresh_venv_install_as_the_readme_says(tmp_path: Path) -> None:
     assert " failed" not in output
 
 
+@pytest.mark.full
 def test_installed_wheel_generates_offline_from_any_folder(tmp_path: Path) -> None:
     """The wheel carries copier.yml and template/: `fastgen new` needs no checkout."""
     wheels = tmp_path / "wheels"

@@ -133,6 +133,7 @@ def test_the_users_modules_are_the_smaller_part_and_as_small_as_the_readme_says(
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_an_engine_only_release_merges_into_an_edited_project_without_conflict(
     tmp_path: Path,
 ) -> None:
@@ -187,6 +188,7 @@ def last_flat_release(dest: Path) -> Path:
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_a_flat_layout_project_updates_into_the_engine_layout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -57,6 +57,7 @@ def test_next_steps_create_a_venv_then_install_test_and_run() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_next_lines_run_verbatim_to_a_running_service(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["new", str(tmp_path / "svc"), "-s", "chat-dev"])
     assert result.exit_code == 0, result.stdout + result.stderr

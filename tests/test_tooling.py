@@ -327,6 +327,13 @@ def test_mypy_finds_nothing_in_fastgen_and_the_bench(tmp_path: Path) -> None:
     assert output.startswith("Success: no issues found"), output
 
 
+def test_ruff_finds_nothing_in_fastgen(tmp_path: Path) -> None:
+    """fastgen's own code, tests and bench: lint and format, with the repository's `[tool.ruff]`."""
+    cache = ["--cache-dir", tmp_path]
+    run([sys.executable, "-m", "ruff", "check", *cache, "."], REPO_ROOT)
+    run([sys.executable, "-m", "ruff", "format", "--check", *cache, "."], REPO_ROOT)
+
+
 # pre-commit.
 
 
@@ -412,6 +419,7 @@ def test_lock_file_is_user_owned() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_uv_run_pytest(generate: Generate) -> None:
     """What the README promises uv users: `uv run pytest` installs the dev group and passes."""
     uv = shutil.which("uv")

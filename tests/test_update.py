@@ -145,6 +145,7 @@ def project(tmp_path: Path, template_v1: Path) -> Path:
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_fastgen_update_keeps_user_edits(project: Path, template_v1: Path) -> None:
     make_user_edits(project)
     change_template(template_v1, "v2")
@@ -158,6 +159,7 @@ def test_fastgen_update_keeps_user_edits(project: Path, template_v1: Path) -> No
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_plain_copier_copy_then_update_keeps_user_edits(tmp_path: Path, template_v1: Path) -> None:
     copier = [sys.executable, "-m", "copier"]
     defaults = ["--defaults", "-d", f"project_name={PKG}", "-d", "service_name=chat-dev"]
@@ -397,6 +399,7 @@ def upgrade_fastgen(monkeypatch: pytest.MonkeyPatch, template: Path, history: Pa
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_default_project_updates_offline_when_fastgen_carries_the_new_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -452,6 +455,7 @@ def fastgen_checkout(dest: Path, message: str) -> Path:
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
     """Two releases built as wheels: the newer one updates a project made by the older one.
 
@@ -497,6 +501,7 @@ def test_installed_wheel_updates_offline_without_src(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.full
 def test_wheels_of_untagged_commits_record_copiers_commit_and_update_offline(
     tmp_path: Path,
 ) -> None:

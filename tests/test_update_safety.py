@@ -405,9 +405,7 @@ def test_plain_copier_offline_fails_and_the_readme_route_works(
     assert "`fastgen update` is the route that works offline" in section
     (line,) = [line for line in section.splitlines() if "GIT_CONFIG_KEY_0" in line]
     assert CANONICAL in line
-    routed = run_shell(
-        line.replace("/path/to/fastgen", str(released)), project, **offline
-    )
+    routed = run_shell(line.replace("/path/to/fastgen", str(released)), project, **offline)
     assert routed.returncode == 0, routed.stdout + routed.stderr
     assert answers_of(project)["_commit"] == "v0.2.0"
     assert answers_of(project)["_src_path"] == DEFAULT_TEMPLATE_URL
