@@ -30,7 +30,8 @@ def echoes() -> Iterator[list[int]]:
         server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Echo)
         server.daemon_threads = True
         server.name = name  # type: ignore[attr-defined]
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # A short poll: `shutdown` waits for it.
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         servers.append(server)
     yield [server.server_address[1] for server in servers]
     for server in servers:
