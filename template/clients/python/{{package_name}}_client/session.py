@@ -290,13 +290,17 @@ class Session:
 
     async def _watch(self) -> None:
         """Ping every `ping_interval`; abort the link when nothing arrived for `dead_after`."""
-        last_ping = quiet_since = time.monotonic()
+        started = last_ping = quiet_since = time.monotonic()
         seen = self.received
         while True:
             dead_after = self.shared.dead_after()
             interval = self.shared.ping_interval()
-            await asyncio.sleep(interval / 4)
+            await asyncio.sleep(min(interval, self.shared.settings.timeout) / 4)
             now = time.monotonic()
+            if not self.established and now - started > self.shared.settings.timeout:
+                # No answer to the first ping within the command timeout: try again.
+                self.ws.transport.abort()
+                return
             if self.received != seen:
                 seen, quiet_since = self.received, now
             elif now - quiet_since > dead_after:
