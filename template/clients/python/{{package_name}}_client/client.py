@@ -115,7 +115,8 @@ class Client:
         return lambda: self._listeners.remove(callback)
 
     def _set_state(self, state: State) -> None:
-        if state is self._state:
+        # CLOSED is final: a session still winding down must not report another state.
+        if state is self._state or self._state is State.CLOSED:
             return
         self._state = state
         for callback in list(self._listeners):

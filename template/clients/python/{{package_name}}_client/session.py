@@ -195,12 +195,18 @@ class Session:
         if status in SESSION_ENDING:
             self.last_error = status
         name = frame.get("room")
-        if isinstance(name, str) and name in self.join_sent and name in self.shared.join_waiters:
-            if status == FORBIDDEN_40301:
-                room = self.shared.rooms.pop(name, None)
-                if room is not None:
-                    room.end(error)
-                self._fail(self.shared.join_waiters, name, error)
+        room = self.shared.rooms.get(name) if isinstance(name, str) else None
+        if (
+            room is not None
+            and status == FORBIDDEN_40301
+            and room.name in self.join_sent
+            and not room.joined.is_set()
+        ):
+            # A join the token's rights refuse (a first one, or a rejoin after a refresh
+            # narrowed them): the room ends, asking again would be refused again.
+            del self.shared.rooms[room.name]
+            room.end(error)
+            self._fail(self.shared.join_waiters, room.name, error)
         elif (
             self.refresh_waiter
             and not self.refresh_waiter.done()
