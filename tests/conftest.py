@@ -112,6 +112,13 @@ def run_project_checks(project: Path, *, chaos: bool = False) -> str:
     return output
 
 
+def write_client_types(project: Path) -> str:
+    """Run the project's ``python -m <package>.engine.client_types``, as `add handler` says to."""
+    from fastgen.add_handler import project_package
+
+    return run([sys.executable, "-m", f"{project_package(project)}.engine.client_types"], project)
+
+
 def git(repo: Path, *args: str) -> str:
     """Run git in `repo` with a fixed identity; return its output."""
     return run(

@@ -12,7 +12,7 @@ from fastgen.add_handler import MAX_NAME_LENGTH, add_handler, registered_types
 from fastgen.cli import app
 from fastgen.errors import FastgenError, UsageError
 from fastgen.generate import new_project
-from tests.conftest import git, make_template_repo, run, run_project_checks
+from tests.conftest import git, make_template_repo, run, run_project_checks, write_client_types
 
 runner = CliRunner()
 
@@ -41,6 +41,7 @@ def test_cli_adds_the_module_and_its_test(project: Path) -> None:
     exit_code, stdout, _ = invoke("add", "handler", "get_score", "--dest", project)
     assert exit_code == 0, stdout
     assert "GetScoreHandler" in stdout
+    assert "`python -m proj.engine.client_types`" in stdout
     module = (project / "proj" / "handlers" / "get_score.py").read_text(encoding="utf-8")
     assert 'type = "get_score"' in module
     assert "class GetScoreMessage(Message):" in module
@@ -129,6 +130,7 @@ def test_projects_stay_green_after_adding_several_handlers(tmp_path: Path) -> No
     names = ["shout", "get_score", "v2", "x" * MAX_NAME_LENGTH, "match", "type"]
     for name in names:
         add_handler(name, project)
+    write_client_types(project)
     run_project_checks(project)
     added_tests = [f"tests/test_handler_{name}.py" for name in names]
     collected = run([sys.executable, "-m", "pytest", "-q", "--co", *added_tests], project)
@@ -146,9 +148,15 @@ def test_added_handlers_survive_a_template_update(tmp_path: Path) -> None:
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "generated")
     added = add_handler("shout", project)
+    write_client_types(project)
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "add shout")
-    before = {path: (project / path).read_bytes() for path in added.files}
+    # The clients' message types, with shout's: an update must keep them (`_skip_if_exists`).
+    types = [
+        Path("clients/python/proj_client/messages.py"),
+        Path("clients/typescript/src/messages.ts"),
+    ]
+    before = {path: (project / path).read_bytes() for path in [*added.files, *types]}
 
     readme = template / "template" / "README.md.jinja"
     readme.write_text(readme.read_text(encoding="utf-8") + "\nNew in v0.2.0.\n", encoding="utf-8")
@@ -158,5 +166,5 @@ def test_added_handlers_survive_a_template_update(tmp_path: Path) -> None:
 
     assert "_commit: v0.2.0" in (project / ".copier-answers.yml").read_text(encoding="utf-8")
     assert "New in v0.2.0." in (project / "README.md").read_text(encoding="utf-8")
-    assert {path: (project / path).read_bytes() for path in added.files} == before
+    assert {path: (project / path).read_bytes() for path in before} == before
     run_project_checks(project)

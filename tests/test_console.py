@@ -145,7 +145,7 @@ def test_good_token_ping_gets_pong(console: "Page", registered_types: list[str])
     console.select_option("#type", "ping")
     console.click("#send")
     expect(console.locator("#log li.out").last).to_contain_text('{"type":"ping"}')
-    expect(console.locator("#log li.in").last).to_contain_text('{"type":"pong"}')
+    expect(console.locator("#log li.in").last).to_contain_text('{"type":"pong","heartbeat":')
     console.select_option("#type", "echo")
     console.fill("#payload", '{"type": "echo"}')
     console.click("#send")
@@ -170,7 +170,7 @@ def test_bad_token_shows_40001_and_the_1008_close(
     expect(error).to_contain_text("Authentication failed: invalid token")
     close = console.locator("#log li.close-bad").last
     expect(close).to_contain_text("code 1008 policy violation")
-    expect(close).to_contain_text('reason "authentication failed"')
+    expect(close).to_contain_text('reason "40001 authentication failed"')
     expect(console.locator("#state")).to_have_text("disconnected")
     assert "not-a-token" not in console.locator("#log").inner_text()
 

@@ -17,7 +17,13 @@ from fastgen.add_handler import add_handler
 from fastgen.cli import app
 from fastgen.generate import new_project
 from fastgen.update import CONFLICT_MARKER
-from tests.conftest import REPO_ROOT, git, make_template_repo, run_project_checks
+from tests.conftest import (
+    REPO_ROOT,
+    git,
+    make_template_repo,
+    run_project_checks,
+    write_client_types,
+)
 
 PKG = "proj"
 ENGINE = Path("template") / "{{package_name}}" / "engine"
@@ -62,6 +68,8 @@ def make_user_edits(project: Path) -> dict[Path, str]:
     """Edit two handlers, a router, config and the README, as a user would; commit them."""
     package = project / PKG
     add_handler("shout", project)
+    if (package / "engine" / "client_types.py").is_file():  # as `add handler` says next
+        write_client_types(project)
     edit(package / "handlers" / "shout.py", "message.text,", "message.text.upper(),")
     edit(
         project / "tests" / "test_handler_shout.py",
@@ -165,6 +173,8 @@ def test_an_engine_only_release_merges_into_an_edited_project_without_conflict(
     assert "# v2: an engine fix." in (project / PKG / "engine" / "session.py").read_text("utf-8")
     for path, text in edits.items():
         assert path.read_text(encoding="utf-8") == text, path
+    # The clients' message types the user wrote with shout's are kept (`_skip_if_exists`).
+    assert "ShoutMessage" in (project / "clients/typescript/src/messages.ts").read_text("utf-8")
     run_project_checks(project)
 
 
@@ -215,6 +225,10 @@ def test_a_flat_layout_project_updates_into_the_engine_layout(
     update(project)
     assert_no_conflicts(project)
     assert (project / PKG / "engine" / "connection.py").is_file()
+    # The clients' message types arrive as the template ships them, without shout: the
+    # project's test of them says to rerun the command, as a user would.
+    assert "Shout" not in (project / "clients/typescript/src/messages.ts").read_text("utf-8")
+    write_client_types(project)
     assert not (project / PKG / "connections.py").exists()
     # The template changed config.py, api.py and the README too: merged, the edits kept.
     merged = {

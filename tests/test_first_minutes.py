@@ -47,7 +47,7 @@ def test_production_with_a_token_as_the_readme_shows(production: Path, tmp_path:
         connect(f"ws://127.0.0.1:{port}/ws/chat?token=t0k3n", open_timeout=10) as ws,
     ):
         ws.send('{"type": "ping"}')
-        assert ws.recv(timeout=10) == '{"type":"pong"}'
+        assert ws.recv(timeout=10) == '{"type":"pong","heartbeat":20.0}'
     assert "NO AUTHENTICATION CONFIGURED" not in log.read_text(encoding="utf-8")
 
 

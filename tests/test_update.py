@@ -27,6 +27,7 @@ from tests.conftest import (
     run,
     run_project_checks,
     wheel_venv,
+    write_client_types,
 )
 
 runner = CliRunner()
@@ -91,6 +92,7 @@ def make_user_edits(project: Path) -> None:
     readme.write_text(readme.read_text(encoding="utf-8") + "\n" + USER_README, "utf-8")
     (project / PKG / "extras.py").write_text(USER_MODULE, "utf-8")
     (project / PKG / "handlers" / "shout.py").write_text(USER_HANDLER, "utf-8")
+    write_client_types(project)  # the clients' types with shout's, kept by updates
     # .env is git-ignored: it is the user's even though it is never committed.
     (project / ".env").write_text("AUTH_TOKENS={}\n# mine\n", "utf-8")
     commit_all(project, "user edits")
@@ -103,6 +105,7 @@ def assert_updated_keeping_edits(project: Path, version: str) -> None:
     assert (project / PKG / "template_v2.py").read_text(encoding="utf-8") == NEW_MODULE
     assert (project / PKG / "extras.py").read_text(encoding="utf-8") == USER_MODULE
     assert (project / PKG / "handlers" / "shout.py").read_text(encoding="utf-8") == USER_HANDLER
+    assert "ShoutMessage" in (project / "clients/typescript/src/messages.ts").read_text("utf-8")
     assert (project / ".env").read_text(encoding="utf-8") == "AUTH_TOKENS={}\n# mine\n"
     assert answers_of(project)["_commit"] == version
     leftovers = [

@@ -31,6 +31,8 @@ class AddedHandler:
     message_type: str
     class_name: str
     files: list[Path]
+    # Rewrites the clients' message types from the handlers (the project's tests fail until run).
+    types_command: str
 
 
 def check_name(name: str) -> None:
@@ -140,6 +142,7 @@ def add_handler(name: str, project: Path) -> AddedHandler:
         message_type=name,
         class_name=f"{camel}Handler",
         files=[path.relative_to(project) for path in contents],
+        types_command=f"python -m {package}.engine.client_types",
     )
 
 

@@ -540,7 +540,11 @@ def add_handler(
         f"({added.class_name}): " + ", ".join(str(path) for path in added.files),
         highlight=False,
     )
-    console.print("Next: edit the message's fields and handle(), then run pytest.", highlight=False)
+    console.print(
+        "Next: edit the message's fields and handle(), then update the clients' message types "
+        f"with `{added.types_command}` and run pytest.",
+        highlight=False,
+    )
 
 
 def main() -> None:

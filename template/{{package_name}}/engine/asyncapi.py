@@ -6,6 +6,11 @@ when it declares one, the message it answers with (its `reply_model`); error fra
 from `status_codes`. Nothing here names a message type, so a new handler module shows up
 in the document (and in the browser console built on it) without an edit.
 
+Written for code generators too: every payload has a ``title`` (the model's name, which
+tools such as modelina name their types after), an operation answers with one message (a
+titled ``oneOf`` when a handler has several replies), and the decoder's limits are in the
+schemas (`schema_limits`).
+
 ``python -m <package>.engine.asyncapi`` prints the document, e.g. for client teams' code generators.
 """
 
@@ -25,27 +30,17 @@ from . import status_codes
 from .broker.frames import PUSHED_FRAMES
 from .broker.presence import PRESENCE_FRAMES
 from .close_codes import POLICY_VIOLATION
+from .error_schema import ERROR_MESSAGE, error_message, status_codes_table
 from .examples import SCHEMAS_REF, Schema, example_of
-from .permissions import CAPABILITIES
+from .refusals import CLOSE_CODES
+from .schema_limits import LIMITS_NOTE, with_limits
 
 ASYNCAPI_VERSION = "3.0.0"
 CHANNEL = "chat"
 CHANNEL_ADDRESS = "/ws/chat"
 REFRESH_TYPE = "refresh"
-ERROR_MESSAGE = "error"
-_STATUS_NAME = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)_(?P<code>\d{5})$")
 # Component keys may only hold these characters; a message type may hold any.
 _NOT_KEY = re.compile(r"[^\w.\-]")
-
-
-def status_codes_table() -> dict[int, str]:
-    """Every application status code in `status_codes`, with its name in plain words."""
-    table: dict[int, str] = {}
-    for name, value in vars(status_codes).items():
-        match = _STATUS_NAME.match(name)
-        if match and isinstance(value, int):
-            table[value] = match["name"].lower().replace("_", " ")
-    return dict(sorted(table.items()))
 
 
 def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any]:
@@ -90,10 +85,20 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
                 payload=reply_payload,
                 schemas=schemas,
             )
-        if replies:
+        reply_keys = [reply_key for reply_key, _ in replies]
+        if len(reply_keys) > 1:
+            # One reply message: tools make a union of several, named after the channel.
+            union_key = f"{key}_replies"
+            messages[union_key] = _union_message(
+                f"{handler.__name__.removesuffix('Handler')}Replies",
+                [messages[reply_key] for reply_key in reply_keys],
+                schemas,
+            )
+            reply_keys = [union_key]
+        if reply_keys:
             operation["reply"] = {
                 "channel": channel_ref,
-                "messages": [_channel_message_ref(reply_key) for reply_key, _ in replies],
+                "messages": [_channel_message_ref(reply_key) for reply_key in reply_keys],
             }
         operations[f"receive_{key}"] = operation
 
@@ -119,7 +124,7 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
             "messages": [_channel_message_ref(key)],
         }
 
-    messages[ERROR_MESSAGE] = _error_message()
+    messages[ERROR_MESSAGE] = error_message()
     operations["send_error"] = {
         "action": "send",
         "channel": channel_ref,
@@ -136,9 +141,9 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
             "description": (
                 f"JSON messages over the WebSocket at `{CHANNEL_ADDRESS}`. Every client "
                 'message is an object with a `"type"`; errors are frames '
-                '`{"status": <code>, "message": "..."}` and never end the session, except '
-                f"authentication failures ({status_codes.AUTHENTICATION_FAILED_40001}), "
-                f"after which the socket closes with {POLICY_VIOLATION}. {session_lifetime()}"
+                '`{"status": <code>, "message": "..."}`, with the `"id"` of the message '
+                "they answer when it had a string one. "
+                f"{session_endings()} {session_lifetime()} {heartbeat()} {LIMITS_NOTE}"
             ),
         },
         "defaultContentType": "application/json",
@@ -163,11 +168,35 @@ def build_asyncapi(settings: Settings, host: str | None = None) -> dict[str, Any
 
 def session_lifetime() -> str:
     """How a session ends with its token, and how the client keeps it open."""
+    expired = status_codes.TOKEN_EXPIRED_40101
     return (
-        f"A session lives as long as its token: when the token expires, the socket closes "
-        f'with {POLICY_VIOLATION} and the reason "{TOKEN_EXPIRED}", unless the client first '
-        f'sent a `"{REFRESH_TYPE}"` message with a new token for the same user (a refused '
-        f"one gets a {status_codes.REFRESH_REFUSED_40009} error frame and changes nothing)."
+        f"A session lives as long as its token: when the token expires, the service sends a "
+        f"{expired} error frame and closes with {POLICY_VIOLATION} and the reason "
+        f'"{expired} {TOKEN_EXPIRED}", unless the client first sent a `"{REFRESH_TYPE}"` '
+        f"message with a new token for the same user (a refused one gets a "
+        f"{status_codes.REFRESH_REFUSED_40009} error frame and changes nothing)."
+    )
+
+
+def session_endings() -> str:
+    """Which error frames end the session, and with which close code."""
+    names = status_codes_table()
+    endings = ", ".join(
+        f"{status} {names[status]} (close {code})" for status, code in sorted(CLOSE_CODES.items())
+    )
+    return (
+        "Errors do not end the session, except these refusals: "
+        f"{endings}. Each sends its error frame, then closes with a reason that starts with "
+        'the status and a space (`"42901 rate limit exceeded"`).'
+    )
+
+
+def heartbeat() -> str:
+    """How a client that cannot see WebSocket pings (a browser) finds a dead link."""
+    return (
+        'A `"ping"` is answered with `{"type": "pong", "heartbeat": H}`: ping right after '
+        "connecting, then every H seconds, and take a link on which nothing arrived for "
+        "twice H seconds as dead."
     )
 
 
@@ -176,6 +205,7 @@ def _payload(
 ) -> Schema:
     # A TypeAdapter takes pydantic models and TypedDicts (replies) alike.
     schema = TypeAdapter(model).json_schema(mode=mode, ref_template=SCHEMAS_REF + "{model}")
+    with_limits(schema)
     for name, definition in schema.pop("$defs", {}).items():
         known = schemas.setdefault(name, definition)
         if known != definition:
@@ -193,6 +223,22 @@ def _message(
     return message
 
 
+def _union_message(title: str, members: list[dict[str, Any]], schemas: Mapping[str, Schema]) -> Any:
+    names = [member["name"] for member in members]
+    payload = {
+        "title": title,
+        "description": f"A frame that answers it: {' or '.join(names)}.",
+        "oneOf": [member["payload"] for member in members],
+    }
+    return _message(
+        ", ".join(names),
+        title=f"{title} (service → client)",
+        summary=f"The frames that answer it: {', '.join(names)}, in that order.",
+        payload=payload,
+        schemas=schemas,
+    )
+
+
 def _summary(model: type[Any]) -> str:
     doc = model.__doc__ or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
@@ -205,65 +251,6 @@ def _reply_type(payload: Schema) -> str | None:
 
 def _channel_message_ref(key: str) -> dict[str, str]:
     return {"$ref": f"#/channels/{CHANNEL}/messages/{key}"}
-
-
-def _error_message() -> dict[str, Any]:
-    codes = status_codes_table()
-    return {
-        "name": ERROR_MESSAGE,
-        "title": "error (service → client)",
-        "summary": "Why a frame could not be handled; the session goes on unless it is 40001.",
-        "description": "\n".join(f"- `{code}`: {meaning}" for code, meaning in codes.items()),
-        "payload": {
-            "type": "object",
-            "required": ["status", "message"],
-            "properties": {
-                "status": {
-                    "type": "integer",
-                    "oneOf": [{"const": code, "title": meaning} for code, meaning in codes.items()],
-                },
-                "message": {"type": "string"},
-                "room": {"type": "string", "description": "The room the refused request named."},
-                "capability": {
-                    "type": "string",
-                    "enum": list(CAPABILITIES),
-                    "description": "With 40301: what the token's rights do not allow there.",
-                },
-                "errors": {
-                    "type": "array",
-                    "description": "With 40006: what is wrong with each field.",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
-                            "msg": {"type": "string"},
-                            "type": {"type": "string"},
-                        },
-                    },
-                },
-            },
-        },
-        "examples": [
-            {
-                "name": "authentication_failed",
-                "summary": f"Then the socket closes with {POLICY_VIOLATION}",
-                "payload": {
-                    "status": status_codes.AUTHENTICATION_FAILED_40001,
-                    "message": f"Authentication failed: {INVALID_TOKEN}",
-                },
-            },
-            {
-                "name": "forbidden",
-                "summary": "The token's rights do not allow this in the room (no membership)",
-                "payload": {
-                    "status": status_codes.FORBIDDEN_40301,
-                    "message": "not allowed to join room 'news:sport'",
-                    "room": "news:sport",
-                    "capability": "join",
-                },
-            },
-        ],
-    }
 
 
 def _ws_binding(settings: Settings) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Mapping
 from contextlib import suppress
-from contextvars import Token
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any
 
@@ -16,15 +16,21 @@ from starlette.websockets import WebSocketState
 from ..auth import User
 from ..auth.errors import TOKEN_EXPIRED
 from . import metrics
-from .close_codes import POLICY_VIOLATION, TRY_AGAIN_LATER, checked_close_code
+from .close_codes import checked_close_code
 from .codec import encode_frame
-from .outbox import DEFAULT_SEND_QUEUE_SIZE, Outbox, serving
+from .outbox import DEFAULT_SEND_QUEUE_SIZE, SEND_FAILED, Outbox, serving
+from .refusals import close_of, error_frame, refusal
+from .status_codes import CLIENT_TOO_SLOW_50302, TOKEN_EXPIRED_40101
 
 logger = logging.getLogger(__name__)
 
 # A peer that stopped reading takes neither the queued frames nor the close frame:
 # closing waits this long for them, then gives up on the peer.
 CLOSE_TIMEOUT_SECONDS = 2.0
+
+# The string "id" of the message being handled in this context: every error frame that
+# answers it carries it, so a client can tell which of its publishes failed.
+answering: ContextVar[str | None] = ContextVar("answering_id", default=None)
 
 __all__ = ["CLOSE_TIMEOUT_SECONDS", "DEFAULT_SEND_QUEUE_SIZE", "ClientConnection", "encode_frame"]
 
@@ -33,13 +39,13 @@ class ClientConnection(Outbox):
     """One authenticated client socket, as handlers see it.
 
     Replies and room frames go out in order through the outbox (outbox.py). A client that
-    falls `send_queue_size` frames behind is closed with 1013 (try again later) and its
-    session ends, even while it is stuck in a write of its own. A session whose user's
-    token expires (JWT ``exp``) is ended the same way, with 1008 "token expired", unless
-    `reauthenticate` moved it to a newer token first.
+    falls `send_queue_size` frames behind gets a 50302 error frame and is closed with 1013
+    (try again later): its session ends, even while it is stuck in a write of its own. A
+    session whose user's token expires (JWT ``exp``) is ended the same way, with 40101 and
+    1008, unless `reauthenticate` moved it to a newer token first.
     """
 
-    __slots__ = ("_expiry", "_serving", "_session", "token", "user")
+    __slots__ = ("_expiry", "_farewell", "_serving", "_session", "token", "user")
 
     def __init__(
         self,
@@ -56,6 +62,8 @@ class ClientConnection(Outbox):
         self._serving: Token[ClientConnection | None] | None = None
         # Ends the session when the user's token expires (None: it never does).
         self._expiry: asyncio.TimerHandle | None = None
+        # The error frame that goes out before the close `_end` asked for.
+        self._farewell: str | None = None
 
     def __repr__(self) -> str:
         return f"<ClientConnection of user {self.user.id}>"
@@ -78,9 +86,24 @@ class ClientConnection(Outbox):
         await self.send_text(encode_frame(frame))
 
     async def send_error(self, status: int, message: str, **details: Any) -> None:
-        """Send an error frame ``{"status": ..., "message": ..., **details}``."""
+        """Send an error frame ``{"status": ..., "message": ..., **details}``.
+
+        In answer to a message with a string ``"id"``, the frame carries that ``id`` too.
+        """
         metrics.error_frame(status)
-        await self.send_json({"status": status, "message": message, **details})
+        frame = error_frame(status, message, **details)
+        if "id" not in frame and (message_id := answering.get()) is not None:
+            frame["id"] = message_id
+        await self.send_json(frame)
+
+    async def refuse(self, status: int, text: str, message: str | None = None) -> None:
+        """End the session with a refusal: its error frame, then its close (see `refusals`).
+
+        `text` goes into the close reason after the status; `message` (default: `text`)
+        into the frame, with the ``id`` of the message being answered, if any.
+        """
+        await self.send_error(status, text if message is None else message)
+        await self.close(*close_of(status, text))
 
     async def close(self, code: int, reason: str = "") -> None:
         """Send the frames already queued, then close with a valid close code (see `close_codes`).
@@ -145,7 +168,7 @@ class ClientConnection(Outbox):
     def _expire(self) -> None:
         self._expiry = None
         logger.info("closing the session of user %s: %s", self.user.id, TOKEN_EXPIRED)
-        self._end(POLICY_VIOLATION, TOKEN_EXPIRED)
+        self._end(TOKEN_EXPIRED_40101, TOKEN_EXPIRED)
 
     async def __aexit__(
         self,
@@ -155,7 +178,7 @@ class ClientConnection(Outbox):
     ) -> bool:
         """End the session: stop the sender, and close as `_end` asked, if it did.
 
-        (1013 when the client fell behind, 1008 when its token expired.)
+        (50302 and 1013 when the client fell behind, 40101 and 1008 when its token expired.)
         """
         session = self._session
         # Only the cancellation `_end` asked for ends here; any other propagates.
@@ -182,7 +205,7 @@ class ClientConnection(Outbox):
             self._in_flight.close()
             self._in_flight = None
         if self._close_with is not None and (exc_type is None or swallow):
-            await self._close_socket(*self._close_with)
+            await self._close_socket(*self._close_with, farewell=self._farewell)
         return swallow
 
     def cancel_session(self) -> None:
@@ -200,21 +223,35 @@ class ClientConnection(Outbox):
             self.user.id,
             self._max_pending,
         )
-        self._end(TRY_AGAIN_LATER, "client too slow: send queue full")
+        self._end(CLIENT_TOO_SLOW_50302, "client too slow: send queue full")
 
-    def _end(self, code: int, reason: str) -> None:
-        """Stop sending and cancel the session; it closes with `code` once it has ended."""
+    def _end(self, status: int, text: str) -> None:
+        """Stop sending and cancel the session; once it has ended, refuse with `status`."""
         if self._close_with is not None:
             return
+        metrics.error_frame(status)
+        self._farewell, code, reason = refusal(status, text)
         self._close_with = (code, reason)
         if self._sender is not None:
             self._sender.cancel()
         if self._session is not None:
             self._session.cancel()
 
-    async def _close_socket(self, code: int, reason: str) -> None:
-        if self.is_open:
-            metrics.server_closed(code)
-            with suppress(TimeoutError):
+    async def _close_socket(self, code: int, reason: str, farewell: str | None = None) -> None:
+        if not self.is_open:
+            return
+        metrics.server_closed(code)
+        if farewell is not None:
+            # Past the queue, which is dropped: the client learns why at once. A client that
+            # does not read may never take it; the close (with the same status) still goes.
+            try:
                 async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
-                    await self.websocket.close(code=code, reason=reason)
+                    await self._send({"type": "websocket.send", "text": farewell})
+            except TimeoutError:
+                pass
+            except SEND_FAILED:
+                self._send_failed()  # the client is gone: nothing to close
+                return
+        with suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                await self.websocket.close(code=code, reason=reason)

@@ -79,6 +79,7 @@ _BY_NAME: dict[str, Any] = {
     "total": 1,
     "connections": 1,
     "expires_at": 1767225600,
+    "heartbeat": 20.0,
 }
 _BY_FORMAT: dict[str, str] = {
     "date-time": "2026-01-01T12:00:00Z",

@@ -15,13 +15,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from . import metrics
-from .close_codes import POLICY_VIOLATION, TRY_AGAIN_LATER, checked_close_code
+from .close_codes import POLICY_VIOLATION, checked_close_code
 from .logs import reset_request_id, set_request_id
+from .refusals import refusal, refuse
+from .status_codes import ANONYMOUS_ACCESS_OFF_40302, SERVER_AT_CAPACITY_50301
 
 logger = logging.getLogger(__name__)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 REQUEST_ID_HEADER = "X-Request-ID"
+AT_CAPACITY = "server at capacity"
 
 # Scope keys: the guard that counts this WebSocket, and whether it moved to the anonymous pool.
 GUARD_SCOPE_KEY = f"{__package__}.guard"
@@ -119,16 +122,13 @@ class WebSocketGuardMiddleware:
         if self.open_connections >= self.max_connections:
             logger.warning("WebSocket refused: %d connections open", self.open_connections)
             metrics.connection_refused(metrics.CAPACITY)
-            # Accept first so the client learns why: 1013 means "try again later".
+            # Accept first so the client learns why: 50301 and 1013, "try again later".
+            frame, code, reason = refusal(SERVER_AT_CAPACITY_50301, AT_CAPACITY)
+            metrics.error_frame(SERVER_AT_CAPACITY_50301)
             await receive()
             await send({"type": "websocket.accept"})
-            await send(
-                {
-                    "type": "websocket.close",
-                    "code": checked_close_code(TRY_AGAIN_LATER),
-                    "reason": "server at capacity",
-                }
-            )
+            await send({"type": "websocket.send", "text": frame})
+            await send({"type": "websocket.close", "code": code, "reason": reason})
             return
         self.open_connections += 1
         scope[GUARD_SCOPE_KEY] = self
@@ -146,21 +146,21 @@ async def admit_anonymous(websocket: WebSocket) -> bool:
 
     Every endpoint that serves clients without a token starts with this call, so the
     limit follows the endpoint whatever path it is mounted at. Returns False after
-    refusing the socket (1013 when the pool is full, 1008 when it is off).
+    refusing the socket (50301 and 1013 when the pool is full, 40302 and 1008 when it is off).
     """
     guard: WebSocketGuardMiddleware | None = websocket.scope.get(GUARD_SCOPE_KEY)
     if guard is None:  # an app built without the guard: nothing to count against
         return True
     if not guard.max_anonymous:
-        code, reason = POLICY_VIOLATION, "anonymous access is off"
+        status, text = ANONYMOUS_ACCESS_OFF_40302, "anonymous access is off"
     elif guard.open_anonymous >= guard.max_anonymous:
         logger.warning("anonymous WebSocket refused: %d open", guard.open_anonymous)
-        code, reason = TRY_AGAIN_LATER, "server at capacity"
+        status, text = SERVER_AT_CAPACITY_50301, AT_CAPACITY
     else:
         guard.open_connections -= 1
         guard.open_anonymous += 1
         websocket.scope[ANONYMOUS_SCOPE_KEY] = True
         return True
     await websocket.accept()
-    await websocket.close(code=checked_close_code(code), reason=reason)
+    await refuse(websocket, status, text)
     return False

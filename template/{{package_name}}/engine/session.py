@@ -16,16 +16,16 @@ import orjson
 from fastapi import WebSocketDisconnect
 
 from ..config import Settings
-from ..handlers import MsgHandlerFactory
+from ..handlers import BaseHandler, MsgHandlerFactory
 from . import metrics
 from .broker import get_broker, get_presence
-from .close_codes import MESSAGE_TOO_BIG, POLICY_VIOLATION
-from .connection import ClientConnection
+from .connection import ClientConnection, answering
 from .rate_limit import TokenBucket
 from .status_codes import (
     BINARY_NOT_SUPPORTED_40007,
     INTERNAL_ERROR_50001,
     MALFORMED_JSON_40002,
+    MESSAGE_TOO_BIG_41301,
     NOT_AN_OBJECT_40003,
     RATE_LIMITED_42901,
     UNSUPPORTED_JSON_40008,
@@ -38,9 +38,12 @@ RATE_LIMIT_STRIKES = 10
 # Deepest nesting of objects and arrays a message may have: orjson parses deeper than it
 # can encode, so a deeper message could not even be answered.
 MAX_JSON_DEPTH = 64
+# A refused frame is parsed for its id only up to this size: every valid chat fits (4096
+# characters of text), and a flood of large frames costs no parsing.
+MAX_ID_SCAN = 32 * 1024
 # orjson keeps integers in [-2**63, 2**64) exact and turns others into floats without a
 # word; a run of 19+ digits (2**63 has 19) is the cheap sign that a message may hold one.
-_MIN_INT, _MAX_INT = -(2**63), 2**64 - 1
+MIN_INT, MAX_INT = -(2**63), 2**64 - 1
 _LONG_DIGITS = re.compile(r"\d{19}")
 
 
@@ -50,7 +53,7 @@ class UnsupportedJSONError(ValueError):
 
 def _checked_int(literal: str) -> int:
     value = int(literal)
-    if not _MIN_INT <= value <= _MAX_INT:
+    if not MIN_INT <= value <= MAX_INT:
         raise UnsupportedJSONError("integers must fit in 64 bits")
     return value
 
@@ -97,6 +100,18 @@ def _depth(data: Any) -> int:
     return deepest
 
 
+def message_id(text: str) -> str | None:
+    """The string ``"id"`` of a frame not dispatched (refused before), if it has one."""
+    if len(text) > MAX_ID_SCAN or '"id"' not in text:
+        return None  # the common case, without parsing
+    try:
+        data = decode_message(text)
+    except (ValueError, RecursionError):
+        return None
+    found = data.get("id") if isinstance(data, dict) else None
+    return found if isinstance(found, str) else None
+
+
 def too_big(text: str, max_bytes: int) -> bool:
     """True when `text` encodes to more than `max_bytes` UTF-8 bytes (encoding only if unsure)."""
     if len(text) > max_bytes:
@@ -126,8 +141,8 @@ async def run_session(conn: ClientConnection, settings: Settings) -> None:
 async def receive_loop(conn: ClientConnection, settings: Settings) -> None:
     """Receive and dispatch frames until the client disconnects or a handler closes the socket.
 
-    Enforces the per-connection limits: MAX_MESSAGE_BYTES (close 1009) and
-    MAX_MESSAGES_PER_SECOND (error frames, then close 1008 if it goes on).
+    Enforces the per-connection limits: MAX_MESSAGE_BYTES (41301, close 1009) and
+    MAX_MESSAGES_PER_SECOND (42901 error frames, then close 1008 if it goes on).
     """
     websocket = conn.websocket
     max_bytes = settings.MAX_MESSAGE_BYTES
@@ -145,16 +160,27 @@ async def receive_loop(conn: ClientConnection, settings: Settings) -> None:
             oversized = too_big(text, max_bytes)
         if oversized:
             logger.warning("closing: message over MAX_MESSAGE_BYTES=%d", max_bytes)
-            await conn.close(MESSAGE_TOO_BIG, "message too big")
+            await conn.refuse(
+                MESSAGE_TOO_BIG_41301, "message too big", f"messages may be {max_bytes} bytes"
+            )
             return
         if not bucket.allow():
             strikes += 1
-            if strikes >= RATE_LIMIT_STRIKES:
-                logger.warning("closing: rate limit exceeded %d times in a row", strikes)
-                metrics.connection_refused(metrics.RATE)
-                await conn.close(POLICY_VIOLATION, "rate limit exceeded")
-                return
-            await conn.send_error(RATE_LIMITED_42901, "rate limit exceeded; slow down")
+            refused_id = None if text is None else message_id(text)
+            token = answering.set(refused_id)
+            try:
+                if strikes >= RATE_LIMIT_STRIKES:
+                    logger.warning("closing: rate limit exceeded %d times in a row", strikes)
+                    metrics.connection_refused(metrics.RATE)
+                    await conn.refuse(
+                        RATE_LIMITED_42901,
+                        "rate limit exceeded",
+                        "rate limit exceeded; reconnect after a backoff",
+                    )
+                    return
+                await conn.send_error(RATE_LIMITED_42901, "rate limit exceeded; slow down")
+            finally:
+                answering.reset(token)
             continue
         strikes = 0
         if text is None:
@@ -185,6 +211,19 @@ async def dispatch(conn: ClientConnection, text: str) -> None:
         current_user=conn.user,
         request_data=request_data,
     )
+    message_id = request_data.get("id")
+    if isinstance(message_id, str):
+        # Every error frame that answers this message names it (see `send_error`).
+        token = answering.set(message_id)
+        try:
+            await _run(conn, handler, request_data)
+        finally:
+            answering.reset(token)
+    else:
+        await _run(conn, handler, request_data)
+
+
+async def _run(conn: ClientConnection, handler: BaseHandler, request_data: dict[str, Any]) -> None:
     try:
         await handler.run()
     except WebSocketDisconnect:

@@ -1,5 +1,10 @@
 # Engine file: `fastgen update` maintains it (see engine/__init__.py).
-"""``{"type": "ping"}`` → ``{"type": "pong"}``: a liveness check at the message level."""
+"""``{"type": "ping"}`` → ``{"type": "pong", "heartbeat": H}``: a liveness check in messages.
+
+Browsers cannot see WebSocket pings, so a client pings right after connecting, then every
+``heartbeat`` seconds (HEARTBEAT_INTERVAL), and takes a link on which nothing arrived for
+twice that long as dead.
+"""
 
 from typing import Literal
 
@@ -14,9 +19,10 @@ class PingMessage(Message):
 
 
 class PongReply(TypedDict):
-    """The answer to a ping."""
+    """The answer to a ping: ``heartbeat`` is the seconds between the client's pings."""
 
     type: Literal["pong"]
+    heartbeat: float
 
 
 @MsgHandlerFactory.register
@@ -28,6 +34,7 @@ class PingHandler(MsgHandler[PingMessage]):
     reply_model = PongReply
 
     async def handle(self, message: PingMessage) -> None:
-        """Send the pong."""
-        reply: PongReply = {"type": "pong"}
+        """Send the pong, with the service's heartbeat interval."""
+        heartbeat = self.ws.websocket.app.state.settings.HEARTBEAT_INTERVAL
+        reply: PongReply = {"type": "pong", "heartbeat": heartbeat}
         await self.reply(reply)

@@ -232,7 +232,6 @@ class ChatHandler(MsgHandler[ChatMessage]):
                 PUBLISH_OUTCOME_UNKNOWN_50011,
                 "the message may or may not have been sent: send it again with the same id",
                 room=room,
-                **({"id": message.id} if message.id is not None else {}),
             )
             return
         except BrokerUnavailableError:
