@@ -4,8 +4,10 @@ The default is the full run behind the README's Performance section; ``--quick``
 seconds-long smoke run CI uses. ``python -m bench fanout`` runs only the room fan-out
 against the peers (`bench.peer_fanout`), ``python -m bench scale`` only the 10,000-session
 part (`bench.scale`), ``python -m bench redis-parser`` the Redis reply parser's cost
-(`bench.redis_parser`), each with its own options. Goals are reported as
-PASS/MISS, never enforced: the exit status is non-zero only when the benchmark itself breaks.
+(`bench.redis_parser`), ``python -m bench herd`` and ``client-receive`` the generated
+Python client (`bench.herd`, `bench.client_receive`), each with its own options. Goals are
+reported as PASS/MISS, never enforced: the exit status is non-zero only when the benchmark
+itself breaks.
 """
 
 import argparse
@@ -17,8 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.app_cost import run_app_cost
+from bench.client_receive import run_client_receive
 from bench.fanout import run_all
 from bench.gen_speed import GenResults, run_generator
+from bench.herd import run_herd
 from bench.peer_fanout import FULL as PEERS_FULL
 from bench.peer_fanout import MODES as PEER_MODES
 from bench.peer_fanout import QUICK as PEERS_QUICK
@@ -205,6 +209,34 @@ def parse_scale_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def main_clients(command: str, argv: list[str]) -> int:
+    """``python -m bench herd`` and ``python -m bench client-receive``: the generated client."""
+    herd = command == "herd"
+    parser = argparse.ArgumentParser(
+        prog=f"python -m bench {command}",
+        description="N generated Python clients reconnect after a service restart: peak "
+        "connects/s and time to resumed, with and without jitter."
+        if herd
+        else "The generated Python client's receive rate against a bare websockets loop.",
+    )
+    if herd:
+        parser.add_argument("--clients", type=int, default=1000, help="clients (1000)")
+    else:
+        parser.add_argument("--messages", type=int, default=20000, help="messages (20000)")
+    parser.add_argument("--rounds", type=int, default=3 if not herd else 1, help="rounds")
+    add_common_options(parser)
+    args = parser.parse_args(argv)
+    pinning = pinning_of(args)
+    with generated_project() as (workdir, project):
+        if herd:
+            body = run_herd(project, workdir, pinning, args.clients, args.rounds, args.log_level)
+        else:
+            body = run_client_receive(
+                project, workdir, pinning, args.messages, args.rounds, args.log_level
+            )
+    return write_report([command, *argv], pinning, body, args.out)
+
+
 def main_scale(argv: list[str]) -> int:
     """``python -m bench scale``: issue 18's part 3."""
     args = parse_scale_args(argv)
@@ -283,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         return main_fanout(given[1:])
     if given[:1] == ["scale"]:
         return main_scale(given[1:])
+    if given[:1] in (["herd"], ["client-receive"]):
+        return main_clients(given[0], given[1:])
     if given[:1] == ["presence"]:
         return run_presence(given[1:])
     if given[:1] == ["permissions"]:

@@ -233,13 +233,15 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def running(spec: ServerSpec, pinning: Pinning, logdir: Path) -> Iterator[RunningServer]:
-    """Start `spec` on a free port, wait until it listens, and always stop it afterwards.
+def running(
+    spec: ServerSpec, pinning: Pinning, logdir: Path, port: int | None = None
+) -> Iterator[RunningServer]:
+    """Start `spec` on `port` (default: a free one), wait until it listens, always stop it.
 
     Raises:
         RuntimeError: it exited or did not listen within ``START_TIMEOUT`` seconds.
     """
-    port = free_port()
+    port = free_port() if port is None else port
     log = logdir / f"{spec.key}-{port}.log"
     argv = [*Pinning.prefix(pinning.server_cpu), *spec.argv, spec.port_flag, str(port)]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **spec.env}

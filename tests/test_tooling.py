@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from fastgen.generate import new_project
-from tests.conftest import REPO_ROOT, Generate, git, require_package_index, run
+from tests.conftest import NOT_CHAOS, REPO_ROOT, Generate, git, require_package_index, run
 from tests.test_e2e import choice_cases
 
 WORKFLOW = Path(".github/workflows/ci.yml")
@@ -290,12 +290,12 @@ def mypy(project: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_mypy_finds_nothing(case: tuple[dict[str, str], Path]) -> None:
-    """The package and its tests, fully annotated, for the Python version the project targets."""
+    """The package, its Python client and its tests, fully annotated, for the project's Python."""
     answers, project = case
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     config = pyproject["tool"]["mypy"]
     assert config["python_version"] == answers["python_version"]
-    assert config["files"] == [project.name, "tests"]
+    assert config["files"] == [project.name, f"clients/python/{project.name}_client", "tests"]
     assert config["disallow_untyped_defs"] is True
     result = mypy(project)
     assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
@@ -428,6 +428,7 @@ def test_uv_run_pytest(generate: Generate) -> None:
     require_package_index()
     project = generate().dest
     command = [uv, "run", "--python", sys.executable, "pytest", "-q", "-p", "no:cacheprovider"]
+    command += NOT_CHAOS
     output = run(command, project, timeout=300)
     assert " passed" in output
     assert " failed" not in output
