@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import Generate, require_package_index, run
 from tests.services import running_service
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.full]
 
 # An application of someone else's: nothing of the service, only the client's wheel.
 APPLICATION = """

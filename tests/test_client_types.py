@@ -19,7 +19,7 @@ from fastgen.add_handler import add_handler
 from fastgen.generate import new_project
 from tests.conftest import choices_of, run
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.full]
 
 FILES = [Path("clients/python/proj_client/messages.py"), Path("clients/typescript/src/messages.ts")]
 COMMAND = [sys.executable, "-m", "proj.engine.client_types"]
