@@ -50,7 +50,7 @@ PROVEN_FLOORS = {
     "typing-extensions": "4.12",
     "prometheus-client": "0.20",
     "pyjwt": "2.8",
-    "redis": "5.1",
+    "redis": "8.0",
     "httpx2": "2.16",
 }
 # Dev tools that check or drive the code without being imported by it: installed at their

@@ -1,5 +1,5 @@
 -- Engine file: `fastgen update` maintains it (see engine/__init__.py).
--- The room's epoch, prepended to the scripts that need it (publish.lua, history.lua).
+-- The room's epoch, prepended to every script (with `PUBLISH`, see redis_history.py).
 --
 -- Redis replicates asynchronously: a promoted replica (or a master restarted without its
 -- data) may lack writes the old master acknowledged, yet keep the replicated meta hash, and

@@ -10,6 +10,7 @@
 -- ARGV[3]  history size (0: no history, offsets only)
 -- ARGV[4]  seconds the history, meta and message id outlive this message
 -- ARGV[5]  the epoch to start if the room has none, or may have lost messages (epoch.lua)
+-- PUBLISH  (prepended) "publish", or "spublish" for sharded pub/sub on a Cluster
 --
 -- Returns {offset, epoch, 1 if the message id was published before (nothing done) else 0}.
 -- Pub/sub carries "<offset>:<epoch>:<frame>", so readers see gaps without decoding JSON.
@@ -33,7 +34,7 @@ if size > 0 then
   redis.call("xadd", stream, "MAXLEN", "~", size, offset, "d", frame)
   redis.call("expire", stream, ttl)
 end
-redis.call("publish", channel, offset .. ":" .. epoch .. ":" .. frame)
+redis.call(PUBLISH, channel, offset .. ":" .. epoch .. ":" .. frame)
 
 if id_key then
   redis.call("hset", id_key, "o", offset, "e", epoch)
