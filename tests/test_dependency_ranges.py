@@ -160,7 +160,7 @@ def test_the_floor_check_catches_a_lowered_floor(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert unproven_floors(tmp_path) == [
-        "redis>=5: below the proven floor 5.1",
+        "redis>=5: below the proven floor 8.0",
         "leftpad>=1: no floor, or none proven (add it to PROVEN_FLOORS)",
         "orjson: no floor, or none proven (add it to PROVEN_FLOORS)",
     ]
