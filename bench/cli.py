@@ -4,10 +4,11 @@ The default is the full run behind the README's Performance section; ``--quick``
 seconds-long smoke run CI uses. ``python -m bench fanout`` runs only the room fan-out
 against the peers (`bench.peer_fanout`), ``python -m bench scale`` only the 10,000-session
 part (`bench.scale`), ``python -m bench redis-parser`` the Redis reply parser's cost
-(`bench.redis_parser`), ``python -m bench herd`` and ``client-receive`` the generated
-Python client (`bench.herd`, `bench.client_receive`), each with its own options. Goals are
-reported as PASS/MISS, never enforced: the exit status is non-zero only when the benchmark
-itself breaks.
+(`bench.redis_parser`), ``python -m bench redis-topologies`` what WAIT and a 3-shard Cluster
+cost (`bench.redis_topologies`), ``python -m bench herd`` and ``client-receive`` the
+generated Python client (`bench.herd`, `bench.client_receive`), each with its own options.
+Goals are reported as PASS/MISS, never enforced: the exit status is non-zero only when the
+benchmark itself breaks.
 """
 
 import argparse
@@ -30,6 +31,7 @@ from bench.peer_fanout import SERVER_NAMES, Sizes, baseline_service, run_peer_fa
 from bench.permissions import main as run_permissions
 from bench.presence import run_presence
 from bench.redis_parser import main as run_redis_parser
+from bench.redis_topologies import main as run_redis_topologies
 from bench.report import Settings, machine_description, plot, render
 from bench.scale import run_scale, scale_table
 from bench.servers import (
@@ -323,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_permissions(given[1:])
     if given[:1] == ["redis-parser"]:
         return run_redis_parser(given[1:])
+    if given[:1] == ["redis-topologies"]:
+        return run_redis_topologies(given[1:])
     args = parse_args(argv)
     pinning = pinning_of(args)
     command = shlex.join(["python", "-m", "bench", *given])

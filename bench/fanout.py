@@ -133,12 +133,18 @@ async def start_broker(history: int, redis_url: str | None) -> Any:
     if redis_url is None:
         memory = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker.memory")
         return memory.MemoryBroker(history_size=history)
-    brokers = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker")
-    broker = brokers.RedisBroker(
+    broker = redis_broker(
         redis_url, key_prefix=f"bench-{os.getpid()}-{history}:", history_size=history
     )
     await broker.start()
     return broker
+
+
+def redis_broker(url: str, **options: Any) -> Any:
+    """The generated package's Redis broker on `url`: its hub over a `RedisEngine`."""
+    brokers = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker")
+    clients = importlib.import_module(f"{GENERATED_PACKAGE}.engine.broker.redis_clients")
+    return brokers.RedisBroker(brokers.RedisEngine(clients.redis_client(url), **options))
 
 
 async def time_round(broker: Any, room_name: str, members: int, messages: int) -> float:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.fanout import CountingMember, generate_redis_service, local_redis
+from bench.fanout import CountingMember, generate_redis_service, local_redis, redis_broker
 from bench.servers import GENERATED_PACKAGE, generate_service
 from bench.stats import Spread
 from bench.ws_bench import log, rotated
@@ -65,7 +65,7 @@ async def start_mode(mode: str, redis_url: str | None) -> tuple[Any, Any]:
         presence = broker_module.MemoryPresence(events=events)
     else:
         prefix = f"bench-presence-{os.getpid()}-{MODES.index(mode)}:"
-        broker = broker_module.RedisBroker(redis_url, key_prefix=prefix)
+        broker = redis_broker(redis_url, key_prefix=prefix)
         presence = broker_module.RedisPresence(broker, key_prefix=prefix, events=events)
     await broker.start()
     await presence.start()

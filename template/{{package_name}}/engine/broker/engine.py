@@ -3,8 +3,8 @@
 
 An engine publishes (offset, epoch, history, message-id dedupe), subscribes this process
 to a room's publications, reads history and reports its state. Membership, ordering and
-join-time recovery live once, above every engine, in ``hub.py``. A new engine (NATS, Redis
-Cluster, ...) implements `Engine` and passes ``tests/test_engines.py``.
+join-time recovery live once, above every engine, in ``hub.py``. A new engine (NATS,
+Kafka, ...) implements `Engine` and passes ``tests/test_engines.py``.
 """
 
 from collections.abc import Mapping

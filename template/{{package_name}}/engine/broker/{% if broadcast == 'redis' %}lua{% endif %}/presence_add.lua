@@ -8,6 +8,7 @@
 -- ARGV[2]  milliseconds an entry lives without a refresh
 -- ARGV[3]  the encoded presence_join frame up to its user: '{"type":...,"user":'
 -- ARGV[4..] pairs: user, connection id
+-- PUBLISH  (prepended) "publish", or "spublish" for sharded pub/sub on a Cluster
 --
 -- A user whose first connection this is (on any process) is announced on the channel as
 -- a frame without an offset: ephemeral, never part of the room's history.
@@ -24,7 +25,7 @@ for i = 4, #ARGV, 2 do
   if redis.call("zadd", conns, expires, user .. "\0" .. ARGV[i + 1]) == 1 then
     added = added + 1
     if redis.call("hincrby", users, user, 1) == 1 and channel ~= "" then
-      redis.call("publish", channel, head .. cjson.encode(user) .. "}")
+      redis.call(PUBLISH, channel, head .. cjson.encode(user) .. "}")
     end
   end
 end

@@ -7,6 +7,7 @@
 -- ARGV[2]  the encoded presence_leave frame up to its user: '{"type":...,"user":'
 -- ARGV[3]  sweep at most this many expired entries (0: no sweep)
 -- ARGV[4..] pairs: user, connection id, to remove
+-- PUBLISH  (prepended) "publish", or "spublish" for sharded pub/sub on a Cluster
 --
 -- Expired entries belong to a process that stopped refreshing them (it died, or lost
 -- Redis for longer than their lifetime). A user left with no connection is announced
@@ -20,7 +21,7 @@ local function one_less(user)
   if redis.call("hincrby", users, user, -1) <= 0 then
     redis.call("hdel", users, user)
     if channel ~= "" then
-      redis.call("publish", channel, head .. cjson.encode(user) .. "}")
+      redis.call(PUBLISH, channel, head .. cjson.encode(user) .. "}")
     end
   end
 end

@@ -1,14 +1,16 @@
 -- Engine file: `fastgen update` maintains it (see engine/__init__.py).
 -- Publish one message to a room, in one atomic step: next offset, history, pub/sub.
 --
--- KEYS[1]  the room's meta hash: "e" its epoch, "s" its latest offset
+-- KEYS[1]  the room's meta hash: "e" its epoch, "r" the replication id it is valid under
+--          (epoch.lua), "s" its latest offset
 -- KEYS[2]  the room's history stream (entry id = offset, field "d" = the frame)
 -- KEYS[3]  optional: the message-id key (sender and id), remembering where it went
 -- ARGV[1]  the room's pub/sub channel
 -- ARGV[2]  the encoded JSON frame without its closing "}" (offset and epoch go there)
 -- ARGV[3]  history size (0: no history, offsets only)
 -- ARGV[4]  seconds the history, meta and message id outlive this message
--- ARGV[5]  the epoch to start if the room has none (its history is gone)
+-- ARGV[5]  the epoch to start if the room has none, or may have lost messages (epoch.lua)
+-- PUBLISH  (prepended) "publish", or "spublish" for sharded pub/sub on a Cluster
 --
 -- Returns {offset, epoch, 1 if the message id was published before (nothing done) else 0}.
 -- Pub/sub carries "<offset>:<epoch>:<frame>", so readers see gaps without decoding JSON.
@@ -23,13 +25,7 @@ if id_key then
   end
 end
 
-local epoch = redis.call("hget", meta, "e")
-if not epoch then
-  -- A new history: whatever an older stream holds belongs to a lost epoch.
-  epoch = new_epoch
-  redis.call("del", stream)
-  redis.call("hset", meta, "e", epoch)
-end
+local epoch = room_epoch(meta, stream, new_epoch, ttl)
 local offset = redis.call("hincrby", meta, "s", 1)
 redis.call("expire", meta, ttl)
 
@@ -38,7 +34,7 @@ if size > 0 then
   redis.call("xadd", stream, "MAXLEN", "~", size, offset, "d", frame)
   redis.call("expire", stream, ttl)
 end
-redis.call("publish", channel, offset .. ":" .. epoch .. ":" .. frame)
+redis.call(PUBLISH, channel, offset .. ":" .. epoch .. ":" .. frame)
 
 if id_key then
   redis.call("hset", id_key, "o", offset, "e", epoch)
