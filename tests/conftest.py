@@ -87,19 +87,20 @@ def run(args: Sequence[str | Path], cwd: Path, timeout: float = 600) -> str:
     return output
 
 
-# Deselects the generated suite's long client-under-chaos run (a minute per broker): it runs
-# once per combination, in test_e2e's matrix, rather than in every suite run fastgen makes.
-NOT_CHAOS = ["-m", "not chaos"]
+# Deselects the generated suite's long runs, the client under chaos (a minute per broker) and
+# the Redis failover topologies (`slow`): they run once per combination, in test_e2e's
+# matrix, rather than in every suite run fastgen makes.
+WITHOUT_LONG_RUNS = ["-m", "not chaos and not slow"]
 
 
 def run_project_checks(project: Path, *, chaos: bool = False) -> str:
     """A generated project's own lint and tests, with its own commands; returns pytest's output.
 
-    The ``chaos`` tests run only when `chaos` is set (see NOT_CHAOS).
+    The ``chaos`` and ``slow`` tests run only when `chaos` is set (see WITHOUT_LONG_RUNS).
     """
     run([sys.executable, "-m", "ruff", "check", "."], project)
     run([sys.executable, "-m", "ruff", "format", "--check", "."], project)
-    selection = [] if chaos else NOT_CHAOS
+    selection = [] if chaos else WITHOUT_LONG_RUNS
     output = run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection], project
     )

@@ -29,7 +29,7 @@ from uv import find_uv_bin
 from fastgen.generate import new_project
 from fastgen.update import check_project, update_project
 from tests.conftest import (
-    NOT_CHAOS,
+    WITHOUT_LONG_RUNS,
     choices_of,
     git,
     load_questions,
@@ -265,7 +265,7 @@ def new_venv(project: Path, name: str) -> Path:
 def run_suite(project: Path, venv: Path) -> str:
     """The project's own suite in `venv`: stop at the first failure, no cache left behind."""
     python = venv / "bin" / "python"
-    command = [python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *NOT_CHAOS]
+    command = [python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *WITHOUT_LONG_RUNS]
     output = run(command, project, timeout=SUITE_TIMEOUT)
     assert " passed" in output, output
     assert " failed" not in output, output

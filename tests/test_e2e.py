@@ -10,8 +10,8 @@ import pytest
 
 from fastgen.generate import new_project
 from tests.conftest import (
-    NOT_CHAOS,
     REPO_ROOT,
+    WITHOUT_LONG_RUNS,
     build_wheel,
     choices_of,
     full_run,
@@ -151,7 +151,9 @@ def test_fresh_venv_install_as_the_readme_says(tmp_path: Path) -> None:
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     run([python, "-m", "pip", "install", "-q", "-e", ".[dev]"], project, timeout=900)
-    output = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *NOT_CHAOS], project)
+    output = run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *WITHOUT_LONG_RUNS], project
+    )
     assert " passed" in output
     assert " failed" not in output
 

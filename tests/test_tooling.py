@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from fastgen.generate import new_project
-from tests.conftest import NOT_CHAOS, REPO_ROOT, Generate, git, require_package_index, run
+from tests.conftest import REPO_ROOT, WITHOUT_LONG_RUNS, Generate, git, require_package_index, run
 from tests.test_e2e import choice_cases
 
 WORKFLOW = Path(".github/workflows/ci.yml")
@@ -428,7 +428,7 @@ def test_uv_run_pytest(generate: Generate) -> None:
     require_package_index()
     project = generate().dest
     command = [uv, "run", "--python", sys.executable, "pytest", "-q", "-p", "no:cacheprovider"]
-    command += NOT_CHAOS
+    command += WITHOUT_LONG_RUNS
     output = run(command, project, timeout=300)
     assert " passed" in output
     assert " failed" not in output
