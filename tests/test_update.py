@@ -17,7 +17,7 @@ from fastgen.cli import app
 from fastgen.exit_codes import ExitCode
 from fastgen.generate import new_project
 from fastgen.template_repo import DEFAULT_TEMPLATE_URL, build_history
-from fastgen.update import CONFLICT_MARKER, update_project
+from fastgen.update import CONFLICT_MARKER, update_project, with_commit
 from tests.conftest import (
     REPO_ROOT,
     build_wheel,
@@ -545,3 +545,10 @@ def test_wheels_of_untagged_commits_record_copiers_commit_and_update_offline(
     updated = installed_fastgen(env_dir, "update", PKG, cwd=tmp_path)
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert_updated_keeping_edits(project, second)
+
+
+@pytest.mark.parametrize("name", ["3120681", "v0.2.0-3-gabc1234", "1e10", "abc1234"])
+def test_a_renamed_commit_reads_back_as_the_same_string(name: str) -> None:
+    text = "_commit: v0.1.0-1-g0000000\n_src_path: gh:fastgen-dev/fastgen\nauth: static\n"
+    answers = yaml.safe_load(with_commit(text, name))
+    assert answers == {"_commit": name, "_src_path": "gh:fastgen-dev/fastgen", "auth": "static"}

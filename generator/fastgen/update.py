@@ -7,6 +7,8 @@ keeps the files the template removed but the user edited, and reports every chan
 conflict, which Copier itself does not signal.
 """
 
+import json
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -334,8 +336,16 @@ def _rename_commit(dest: Path, source: TemplateSource) -> None:
     commit = git("rev-parse", f"{recorded}^{{commit}}", cwd=Path(source.url)).strip()
     name = describe(source.history, commit)
     answers = dest / ANSWERS_FILE
-    text = answers.read_text(encoding="utf-8")
-    answers.write_text(text.replace(f"_commit: {recorded}\n", f"_commit: {name}\n"), "utf-8")
+    answers.write_text(with_commit(answers.read_text(encoding="utf-8"), name), "utf-8")
+
+
+def with_commit(answers: str, name: str) -> str:
+    """The answers file's text with ``_commit`` set to `name`, always as a YAML string.
+
+    Quoted, since a commit name can look like a number (``git describe --always`` gives
+    ``3120681`` for some commits), which YAML would read back as an integer.
+    """
+    return re.sub(r"(?m)^_commit: .*$", lambda _: f"_commit: {json.dumps(name)}", answers)
 
 
 @contextmanager
