@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -87,24 +88,34 @@ def chromium_browser() -> Iterator["Browser"]:
         chromium.close()
 
 
+@contextmanager
+def console_pages(browser: "Browser") -> Iterator[Callable[[str, str], "Page"]]:
+    """Opens console pages of the service at a base URL, each in a browser context of its own
+    (a tab of another person), and closes them all at the end."""
+    contexts = []
+
+    def open_page(base_url: str, query: str = "") -> "Page":
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{base_url}/ws/console{query}")
+        return page
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
+
+
 @pytest.fixture
 def open_console(chromium_browser: "Browser", server: str) -> Iterator[Callable[[str], "Page"]]:
-    """Opens console pages, each in a browser context of its own (a tab of another person).
+    """Opens console pages of the test service (see `console_pages`).
 
     Call it with the query string, e.g. ``open_console("?user=bob")``.
     """
-    contexts = []
-
-    def open_page(query: str = "") -> "Page":
-        context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{server}/ws/console{query}")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
+    with console_pages(chromium_browser) as open_page:
+        yield lambda query="": open_page(server, query)
 
 
 @pytest.fixture

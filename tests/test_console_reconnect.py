@@ -21,7 +21,12 @@ import pytest
 from tests.services import SERVICE_PREFIXES, free_port, wait_until_healthy
 
 # The browser and the generated project come from the console's own tests.
-from tests.test_console import PUBLISH_KEY, chromium_browser, project  # noqa: F401
+from tests.test_console import (  # noqa: F401
+    PUBLISH_KEY,
+    chromium_browser,
+    console_pages,
+    project,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -141,18 +146,8 @@ def publish_event(port: int, text: str) -> None:
 def console_through(
     chromium_browser: "Browser",  # noqa: F811
 ) -> Iterator[Callable[[Relay], "Page"]]:
-    contexts = []
-
-    def open_page(relay: Relay) -> "Page":
-        context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{relay.port}/ws/console")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
+    with console_pages(chromium_browser) as open_page:
+        yield lambda relay: open_page(f"http://127.0.0.1:{relay.port}")
 
 
 def join_room(page: "Page") -> None:
