@@ -93,14 +93,14 @@ def run(args: Sequence[str | Path], cwd: Path, timeout: float = 600) -> str:
 WITHOUT_LONG_RUNS = ["-m", "not chaos and not slow"]
 
 
-def run_project_checks(project: Path, *, chaos: bool = False) -> str:
+def run_project_checks(project: Path, *, long_runs: bool = False) -> str:
     """A generated project's own lint and tests, with its own commands; returns pytest's output.
 
-    The ``chaos`` and ``slow`` tests run only when `chaos` is set (see WITHOUT_LONG_RUNS).
+    The ``chaos`` and ``slow`` tests run only when `long_runs` is set (see WITHOUT_LONG_RUNS).
     """
     run([sys.executable, "-m", "ruff", "check", "."], project)
     run([sys.executable, "-m", "ruff", "format", "--check", "."], project)
-    selection = [] if chaos else WITHOUT_LONG_RUNS
+    selection = [] if long_runs else WITHOUT_LONG_RUNS
     output = run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection], project
     )
