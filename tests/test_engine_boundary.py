@@ -28,6 +28,8 @@ from tests.conftest import (
 PKG = "proj"
 ENGINE = Path("template") / "{{package_name}}" / "engine"
 ENGINE_MARK = "Engine file: `fastgen update` maintains it (see engine/__init__.py)."
+DOCS = Path("template") / "docs"
+DOCS_MARK = "`fastgen update` maintains this page with the engine it describes"
 # The last commit of the flat layout, before the engine/ package: what users had.
 LAST_FLAT_RELEASE = "7d37b33"
 # Most lines the user's own modules may have, tests aside (the generated README says so).
@@ -118,6 +120,16 @@ def test_every_engine_file_says_that_updates_maintain_it() -> None:
         for path in (REPO_ROOT / ENGINE).rglob("*")
         if path.is_file()
         and not any(ENGINE_MARK in line for line in path.read_text("utf-8").splitlines()[:2])
+    ]
+    assert unmarked == []
+
+
+def test_every_docs_page_says_that_updates_maintain_it() -> None:
+    """docs/ describes the engine, so it is the template's like engine/; the README is theirs."""
+    unmarked = [
+        path.name
+        for path in (REPO_ROOT / DOCS).iterdir()
+        if DOCS_MARK not in " ".join(path.read_text("utf-8").splitlines()[:4])
     ]
     assert unmarked == []
 
