@@ -1,60 +1,22 @@
-"""The ``fastgen`` command line: argument parsing and output only; the work is in other modules.
+"""The ``fastgen`` command line: its arguments; the work and the printing are in other modules.
+
+What each command prints is in `reports`; the consoles and the one place where exceptions
+become an error line and an exit code are in `output`.
 
 Heavy imports (copier, jinja, yaml) happen inside the commands that need them, so that
 ``fastgen --help`` starts instantly.
 """
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from . import __version__
-from .errors import FastgenError
 from .exit_codes import ExitCode, help_text
-
-if TYPE_CHECKING:
-    from .update import UpdateResult
-
-# Click's usage error (unknown option, missing argument...). Recent Typer releases carry their
-# own copy of Click, so the class is taken from Typer itself, not from an `import click`.
-_USAGE_ERROR: type[Exception] = next(
-    cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError"
-)
-
-
-class OneLineErrorsGroup(TyperGroup):
-    """The root command: a usage error of it or of a subcommand is one line on stderr, exit 2.
-
-    Click would print the usage, a hint and the error on three lines.
-    """
-
-    def make_context(self, info_name: str | None, args: list[str], *rest: Any, **extra: Any) -> Any:
-        """Parse the root's own options; a usage error there is one line."""
-        with _one_line_usage_errors():
-            return super().make_context(info_name, args, *rest, **extra)
-
-    def invoke(self, ctx: Any) -> Any:
-        """Run the subcommand; a usage error while parsing its arguments is one line."""
-        with _one_line_usage_errors():
-            return super().invoke(ctx)
-
-
-@contextmanager
-def _one_line_usage_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:
-        # `fastgen` alone (or `fastgen add`) prints the help, as no_args_is_help asks.
-        if not isinstance(exc, _USAGE_ERROR) or type(exc).__name__ == "NoArgsIsHelpError":
-            raise
-        fail(exc.format_message())  # type: ignore[attr-defined]
-
+from .output import OneLineErrorsGroup, console, example, fail, reported_errors
 
 app = typer.Typer(
     cls=OneLineErrorsGroup,
@@ -65,57 +27,6 @@ app = typer.Typer(
     # Plain help: rendering it with rich costs more start-up time than the rest of `--help`.
     rich_markup_mode=None,
 )
-
-
-class _LazyConsole:
-    """A rich ``Console`` made on first use: rich costs ~40 ms that ``--help`` does not need."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return getattr(self._console, name)
-
-
-def escape(text: str) -> str:
-    """Escape rich markup in `text` (rich imported on first use)."""
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
-
-
-console = _LazyConsole(soft_wrap=True)
-err_console = _LazyConsole(stderr=True, soft_wrap=True)
-
-
-def fail(message: str, exit_code: int = ExitCode.BAD_INPUT) -> NoReturn:
-    """Print one error line on stderr and exit (default: bad input or a refusal)."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(exit_code)
-
-
-@contextmanager
-def reported_errors() -> Iterator[None]:
-    """The one place where fastgen's exceptions become an error line and an exit code."""
-    try:
-        yield
-    except FastgenError as exc:
-        fail(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
-        fail("aborted; nothing was written", ExitCode.INTERRUPTED)
-
-
-def example(*lines: str) -> str:
-    """A command's ``--help`` epilog: its example command lines, one per line.
-
-    click rewraps help text except a paragraph that starts with ``\\b``.
-    """
-    return "\b\n" + "\n".join(("Examples:", *(f"  {line}" for line in lines)))
 
 
 def _version_callback(value: bool) -> None:
@@ -221,6 +132,7 @@ def new(
     from .git_setup import commit_message, set_up_git
     from .names import is_debug_name
     from .next_steps import next_steps
+    from .reports import print_created, print_notes
 
     if dest is None:
         if service is None:
@@ -238,8 +150,7 @@ def new(
             defaults=not interactive,
             force=force,
         )
-    answers = result.answers
-    service_name = str(answers.get("service_name", result.dest.name))
+    service_name = str(result.answers.get("service_name", result.dest.name))
     kept = set(result.kept)
     try:
         vcs = set_up_git(
@@ -254,32 +165,15 @@ def new(
             f"interrupted while setting up git; the project is complete in {result.dest}",
             ExitCode.INTERRUPTED,
         )
-    for note in result.notes:
-        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
-    package_name = str(answers.get("package_name", "?"))
-    where = result.dest
-    console.print(
-        f"[bold green]Created[/] {escape(service_name)} in {escape(str(where))} "
-        f"({len(result.files) - len(result.kept)} files, package [bold]{package_name}[/])",
-        highlight=False,
+    print_notes(result.notes)
+    package_name = str(result.answers.get("package_name", "?"))
+    print_created(
+        result,
+        (service_name, package_name),
+        debug=is_debug_name(service_name),
+        vcs_summary=vcs.summary,
+        next_commands=next_steps(result.dest, package_name, vcs.next_command),
     )
-    if result.kept:
-        console.print(
-            f"[yellow]Kept {len(result.kept)} existing file(s) as they were:[/] "
-            + escape(", ".join(str(p) for p in result.kept)),
-            highlight=False,
-        )
-    if is_debug_name(service_name):
-        console.print(
-            f"[yellow]Debug:[/] '{escape(service_name)}' has the word dev or test, so the "
-            "service runs in debug mode (docs, console, dev tokens); "
-            "pick a name without it for production",
-            highlight=False,
-        )
-    console.print(escape(vcs.summary), highlight=False)
-    console.print("Next:", highlight=False)
-    for command in next_steps(where, package_name, vcs.next_command):
-        console.print(f"  [cyan]{escape(command)}[/]", highlight=False)
 
 
 class ConflictStyle(StrEnum):
@@ -355,6 +249,7 @@ def update(
     if check:
         _check(dest, src, json_output)
         return
+    from .reports import print_notes, print_update, print_update_json
     from .update import update_project
 
     with reported_errors():
@@ -366,24 +261,11 @@ def update(
             pretend=pretend,
             data=data or [],
         )
-    for note in result.notes:
-        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    print_notes(result.notes)
     if json_output:
-        console.print_json(
-            data={
-                "project": str(result.dest),
-                "source": result.source,
-                "from": result.from_version,
-                "to": result.to_version,
-                "up_to_date": result.up_to_date,
-                "pretend": result.pretend,
-                "changed": result.changed,
-                "conflicts": result.conflicts,
-                "changes": [change.as_dict() for change in result.changes],
-            }
-        )
+        print_update_json(result)
     else:
-        _print_update(result, asked_for=vcs_ref)
+        print_update(result, asked_for=vcs_ref)
     if result.conflicts and not result.pretend:
         from .changes import conflict_hint
 
@@ -393,56 +275,6 @@ def update(
             + conflict_hint(conflicts),
             ExitCode.ACTION_NEEDED,
         )
-
-
-def _print_update(result: "UpdateResult", asked_for: str | None) -> None:
-    """The human-readable report of `fastgen update`: versions, source, every change."""
-    dest, source = result.dest, result.source
-    if result.up_to_date and asked_for is not None:
-        console.print(
-            f"Already at {result.from_version}: {dest} is at the version asked for; "
-            f"nothing to update (source: {source})",
-            highlight=False,
-        )
-        return
-    if result.up_to_date:
-        console.print(
-            f"Already up to date: {dest} is at {result.from_version} (newest in {source})",
-            highlight=False,
-        )
-        return
-    versions = (
-        f"at {result.from_version} with new answers"
-        if result.from_version == result.to_version
-        else f"from {result.from_version} to {result.to_version}"
-    )
-    # Not "changed": a kept file (removed by the template, edited here) is listed unchanged.
-    count = f"{len(result.changes)} file(s) listed"
-    if result.pretend:
-        console.print(
-            f"Would update {dest} {versions} ({count}; --pretend: nothing written; "
-            f"source: {source})",
-            highlight=False,
-        )
-    else:
-        console.print(
-            f"[bold green]Updated[/] {dest} {versions} ({count}; source: {source})",
-            highlight=False,
-        )
-    colours = {"A": "green", "M": "cyan", "D": "yellow", "C": "red"}
-    for change in result.changes:
-        note = f"  ({escape(change.note)})" if change.note else ""
-        console.print(
-            f"  [{colours[change.kind]}]{change.kind}[/] {escape(change.path)}{note}",
-            highlight=False,
-        )
-    if result.pretend and result.conflicts:
-        console.print(
-            f"The update would leave {len(result.conflicts)} conflict(s) to resolve.",
-            highlight=False,
-        )
-    elif not result.pretend and not result.conflicts:
-        console.print("Review with `git diff`, run your tests, then commit.", highlight=False)
 
 
 @app.command(name="check", epilog=example("fastgen check", "fastgen check ../chat --json"))
@@ -456,52 +288,14 @@ def check_command(
 
 
 def _check(dest: Path, src: str | None, json_output: bool) -> None:
+    from .reports import print_check
     from .update import check_project
 
     with reported_errors():
         result = check_project(dest, src=src)
-    if json_output:
-        console.print_json(data=result.as_dict())
-    elif result.update_available:
-        console.print(
-            f"Update available: {result.current} -> {result.latest} ({result.source}); "
-            "run `fastgen update`",
-            highlight=False,
-        )
-    elif not result.known:
-        console.print(
-            f"Unknown: {result.dest} is at {result.current}, and {result.source} gives no "
-            "version to compare it with, so a newer template version cannot be seen",
-            highlight=False,
-        )
-    else:
-        console.print(
-            f"Up to date: {result.dest} is at {result.current} "
-            f"(newest: {result.latest}, in {result.source})",
-            highlight=False,
-        )
-    if not json_output:
-        _print_leftovers(result.leftovers, result.removed_edited)
+    print_check(result, json_output)
     if result.action_needed:
         raise typer.Exit(ExitCode.ACTION_NEEDED)
-
-
-def _print_leftovers(leftovers: list[str], removed_edited: list[str]) -> None:
-    """`fastgen check`'s lines for what an earlier update left to resolve."""
-    from .leftovers import resolve_hint
-
-    if leftovers:
-        console.print(
-            f"Unresolved conflicts from an update: {escape(', '.join(leftovers))}; "
-            f"{escape(resolve_hint(leftovers))}",
-            highlight=False,
-        )
-    for path in removed_edited:
-        console.print(
-            f"Removed by the template, edited here: {escape(path)} was deleted by the "
-            f"update; keep yours with: git restore --source=HEAD -- {escape(path)}",
-            highlight=False,
-        )
 
 
 add_app = typer.Typer(
@@ -532,19 +326,11 @@ def add_handler(
 ) -> None:
     """Add a message handler module and its test to a generated project."""
     from .add_handler import add_handler as add
+    from .reports import print_added
 
     with reported_errors():
         added = add(name, dest)
-    console.print(
-        f"[bold green]Added[/] message type [bold]{added.message_type}[/] "
-        f"({added.class_name}): " + ", ".join(str(path) for path in added.files),
-        highlight=False,
-    )
-    console.print(
-        "Next: edit the message's fields and handle(), then update the clients' message types "
-        f"with `{added.types_command}` and run pytest.",
-        highlight=False,
-    )
+    print_added(added)
 
 
 def main() -> None:
