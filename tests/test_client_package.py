@@ -16,6 +16,7 @@ import pytest
 
 from fastgen.generate import new_project
 from tests.conftest import REPO_ROOT, require_package_index, run
+from tests.readme_blocks import section_blocks
 from tests.services import running_service
 
 pytestmark = [pytest.mark.e2e, pytest.mark.full]
@@ -110,7 +111,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     clients = {
         path: path.read_bytes() for path in (project / "clients").rglob("*") if path.is_file()
     }
-    output = run([sys.executable, "-m", "clientproj.engine.client_dist"], project, timeout=900)
+    # The command the generated README documents, run as written.
+    (documented,) = section_blocks((project / "README.md").read_text("utf-8"), "Clients")[0]
+    python, *arguments = documented.split("#")[0].split()
+    assert [python, *arguments] == ["python", "-m", "clientproj.engine.client_dist"]
+    output = run([sys.executable, *arguments], project, timeout=900)
     out = project / "dist" / "clients"
     wheel = out / f"chat_dev_client-{VERSION}-py3-none-any.whl"
     tarball = out / f"chat-dev-client-{VERSION}.tgz"
