@@ -173,3 +173,14 @@ def test_the_tarball_installs_in_another_folder_types_check_and_connects(
         url = f"ws://127.0.0.1:{port}/ws/chat"
         output = run(["node", application, url, "app-token"], elsewhere, timeout=120)
     assert output.strip() == f"received 1 {VERSION}"
+
+
+def test_a_new_service_version_needs_no_edit_in_clients(built: Built) -> None:
+    # clients/ is template-owned: the project's own suite must pass with only pyproject bumped.
+    distribution = (
+        "tests/test_client.py::test_the_client_is_its_own_distribution_with_the_services_websockets"
+    )
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    output = run([*pytest, "tests/test_client_dist.py", distribution], built.project)
+    assert " passed" in output
+    assert " skipped" not in output
