@@ -90,9 +90,9 @@ def npm_version(version: str) -> str:
 
 def stamp_python_client(root: Path, dest: Path, version: str) -> Path:
     """Copy `root`'s Python client to `dest` with `version` in its manifest and ``__version__``."""
-    shutil.copytree(root / PYTHON_CLIENT, dest, ignore=_LEFTOVERS)
+    _copy(root / PYTHON_CLIENT, dest)
     _replace_one(dest / "pyproject.toml", r'^version = "[^"\n]*"$', f'version = "{version}"')
-    (init,) = dest.glob("*_client/__init__.py")
+    init = _only(dest, "*_client/__init__.py")
     _replace_one(init, r'^__version__ = "[^"\n]*"$', f'__version__ = "{version}"')
     manifest = tomllib.loads((dest / "pyproject.toml").read_text(encoding="utf-8"))
     if manifest["project"]["version"] != version:
@@ -102,11 +102,12 @@ def stamp_python_client(root: Path, dest: Path, version: str) -> Path:
 
 def stamp_typescript_client(root: Path, dest: Path, version: str) -> Path:
     """Copy `root`'s TypeScript client to `dest` with `version` (npm's spelling) in package.json."""
-    shutil.copytree(root / TYPESCRIPT_CLIENT, dest, ignore=_LEFTOVERS)
+    _copy(root / TYPESCRIPT_CLIENT, dest)
     manifest_path = dest / "package.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["version"] = npm_version(version)
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    manifest_path.write_text(text, encoding="utf-8")
     return dest
 
 
@@ -200,8 +201,21 @@ def _telling_line(done: subprocess.CompletedProcess[str]) -> str:
     return (errors or lines or ["no output"])[-1]
 
 
+def _copy(source: Path, dest: Path) -> None:
+    if not source.is_dir():
+        raise DistError(f"no {source}: the client's sources are missing")
+    shutil.copytree(source, dest, ignore=_LEFTOVERS)
+
+
+def _only(folder: Path, pattern: str) -> Path:
+    found = list(folder.glob(pattern))
+    if len(found) != 1:
+        raise DistError(f"expected one {pattern} in {folder}, found {len(found)}")
+    return found[0]
+
+
 def _move_one(built: Path, pattern: str, out: Path) -> Path:
-    (artifact,) = built.glob(pattern)
+    artifact = _only(built, pattern)
     out.mkdir(parents=True, exist_ok=True)
     return Path(shutil.move(artifact, out / artifact.name))
 
