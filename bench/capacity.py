@@ -261,6 +261,8 @@ def run_one_process(
             quiet = echo_stream(server.port, pinning.client_cpu, sizes.stream_seconds)
             if number == 0:
                 result.house["stream_none"] = quiet
+                # The pauses of start-up (imports, settings) are not the sessions'.
+                procs.ask_probe(probe, "gc-reset")
             with procs.load_fleet(
                 server.port, sizes.sessions, sizes.load_processes, pinning.client_cpu
             ) as fleet:
@@ -297,6 +299,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         metavar="N",
         help="instead: what N sessions keep in one service process (tracemalloc, objects)",
+    )
+    parser.add_argument(
+        "--profile-frames",
+        type=int,
+        default=1,
+        help="with --profile: frames per allocation (1: by line; more: by call stack)",
     )
     from bench.cli import add_common_options
 
@@ -346,7 +354,7 @@ def run_capacity(argv: list[str]) -> int:
         project = generate_service(workdir)
         if args.profile:
             write_env(project, args.profile + 1, {})
-            body = run_profile(project, args.profile, pinning, workdir)
+            body = run_profile(project, args.profile, pinning, workdir, args.profile_frames)
             return write_report(["capacity", *argv], pinning, body, args.out)
         measured = Measured(sizes, SETTINGS, args.quick)
         if not args.skip_process:

@@ -23,7 +23,7 @@ ROWS = 15
 
 
 def per_session_tables(diff: dict[str, Any], sessions: int) -> str:
-    """The probe's ``diff`` answer as three markdown tables, per session."""
+    """The probe's ``diff`` answer as four markdown tables, per session."""
     sites = markdown_table(
         ["allocation site", "bytes/session", "blocks/session"],
         [
@@ -35,17 +35,23 @@ def per_session_tables(diff: dict[str, Any], sessions: int) -> str:
         ["object type (gc-tracked)", "objects/session"],
         [[name, count / sessions] for name, count in list(diff["types"].items())[:ROWS]],
     )
+    packages = markdown_table(
+        ["allocated by", "bytes/session"],
+        [[name, size / sessions] for name, size in diff["packages"].items() if size > 0][:ROWS],
+    )
     tasks = markdown_table(
         ["task (coroutine)", "tasks/session"],
         [[name, count / sessions] for name, count in diff["tasks"].items()] or [["none", 0.0]],
     )
-    return f"{sites}\n\n{types}\n\n{tasks}"
+    return f"{packages}\n\n{sites}\n\n{types}\n\n{tasks}"
 
 
-def run_profile(project: Path, sessions: int, pinning: Pinning, logdir: Path) -> str:
+def run_profile(
+    project: Path, sessions: int, pinning: Pinning, logdir: Path, frames: int = TRACE_FRAMES
+) -> str:
     """Open `sessions` sessions under tracemalloc; what they keep, per session (markdown)."""
     probe = logdir / "probe-profile.json"
-    env = {"FASTGEN_BENCH_PROBE": str(probe), "FASTGEN_BENCH_TRACEMALLOC": str(TRACE_FRAMES)}
+    env = {"FASTGEN_BENCH_PROBE": str(probe), "FASTGEN_BENCH_TRACEMALLOC": str(frames)}
     argv = ["-m", "bench.service_probe", GENERATED_PACKAGE]
     with service(project, argv, pinning.server_cpu, logdir, env) as server:
         echo_stream(server.port, pinning.client_cpu, 1.0)
@@ -62,7 +68,8 @@ def run_profile(project: Path, sessions: int, pinning: Pinning, logdir: Path) ->
     growth = (opened["traced_bytes"] - base.get("traced_bytes", 0)) / sessions
     return (
         f"**What a session keeps** ({sessions:,} sessions in one service process, memory "
-        f"broker, tracemalloc with {TRACE_FRAMES} frame; Python-allocated memory only, not "
+        f"broker, tracemalloc with {frames} frame(s): a site with more is its call stack, "
+        "innermost first; Python-allocated memory only, not "
         "the kernel's socket buffers). Objects and allocations that grew since before the "
         f"sessions opened, per session.\n\nTraced memory per session after the handshake: "
         f"{growth:,.0f} bytes.\n\n### After the handshake (authenticated, one echo)\n\n"

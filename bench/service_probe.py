@@ -8,7 +8,8 @@ a daemon thread that wakes every `POLL_INTERVAL` seconds: the bench writes a com
 ``$FASTGEN_BENCH_PROBE``. Commands:
 
 - ``gc``: every collection's pause since start (or the last ``gc-reset``), measured with
-  `gc.callbacks`, per generation: count, total, max and p99 in ms; the collector's
+  `gc.callbacks`, per generation: count, total, max and p99 in ms, and the most CPU one
+  collection took (a pause can be longer: the core was busy elsewhere); the collector's
   thresholds and counts, and how many objects it tracks.
 - ``gc-reset``: start the pause record afresh.
 - ``base``: remember the objects by type, the tasks by coroutine, and (with
@@ -41,22 +42,31 @@ class GcPauses:
 
     def __init__(self) -> None:
         self.started_ns = 0
+        self.started_cpu_ns = 0
         self.pauses: dict[int, array[int]] = {0: array("q"), 1: array("q"), 2: array("q")}
+        # The longest collection's CPU time per generation: a wall-clock pause far longer
+        # than it was spent waiting for the core (another process ran), not collecting.
+        self.max_cpu_ns = [0, 0, 0]
 
     def callback(self, phase: str, info: dict[str, int]) -> None:
         """``start`` notes the time; ``stop`` records the pause under its generation."""
         if phase == "start":
             self.started_ns = time.perf_counter_ns()
+            self.started_cpu_ns = time.thread_time_ns()
         elif self.started_ns:
-            pauses = self.pauses[info["generation"]]
+            generation = info["generation"]
+            pauses = self.pauses[generation]
             if len(pauses) < MAX_PAUSES:
                 pauses.append(time.perf_counter_ns() - self.started_ns)
+            cpu = time.thread_time_ns() - self.started_cpu_ns
+            self.max_cpu_ns[generation] = max(self.max_cpu_ns[generation], cpu)
             self.started_ns = 0
 
     def reset(self) -> None:
         """Forget the pauses recorded so far."""
         for generation in self.pauses:
             self.pauses[generation] = array("q")
+        self.max_cpu_ns = [0, 0, 0]
 
     def report(self) -> dict[str, Any]:
         """Per generation: count, total, max and p99 of the pauses (ms)."""
@@ -68,6 +78,7 @@ class GcPauses:
                 "total_ms": sum(ordered) / 1e6,
                 "max_ms": (ordered[-1] / 1e6) if ordered else 0.0,
                 "p99_ms": (ordered[int(0.99 * (len(ordered) - 1))] / 1e6) if ordered else 0.0,
+                "max_cpu_ms": self.max_cpu_ns[generation] / 1e6,
             }
         return {
             "generations": by_generation,
@@ -110,11 +121,11 @@ class Probe:
             self.pauses.reset()
             return {"reset": True}
         if command == "base":
+            traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0
             self.base_types = objects_by_type()
             self.base_tasks = self.tasks()
             if tracemalloc.is_tracing():
                 self.base_snapshot = tracemalloc.take_snapshot()
-            traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0
             return {"objects": sum(self.base_types.values()), "traced_bytes": traced}
         if command == "diff":
             return self.diff()
@@ -122,20 +133,32 @@ class Probe:
 
     def diff(self) -> dict[str, Any]:
         """Objects by type, tasks and allocation sites that grew since ``base``."""
+        # Read before the snapshot below, which is itself tens of MB of traced objects.
+        traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0
         types = objects_by_type()
         types.subtract(self.base_types)
         tasks = self.tasks()
         tasks.subtract(self.base_tasks)
         sites = []
+        packages: Counter[str] = Counter()
         if self.base_snapshot is not None:
             snapshot = tracemalloc.take_snapshot().filter_traces(
                 [tracemalloc.Filter(False, tracemalloc.__file__)]
             )
-            for stat in snapshot.compare_to(self.base_snapshot, "lineno")[:TOP_SITES]:
-                frame = stat.traceback[0]
+            stats = snapshot.compare_to(self.base_snapshot, "lineno")
+            for stat in stats:
+                packages[package_of(stat.traceback[0].filename)] += stat.size_diff
+            # With more than one frame traced, the sites are whole call stacks.
+            grouping = "traceback" if tracemalloc.get_traceback_limit() > 1 else "lineno"
+            if grouping == "traceback":
+                stats = snapshot.compare_to(self.base_snapshot, grouping)
+            for stat in stats[:TOP_SITES]:
                 sites.append(
                     {
-                        "site": f"{short_path(frame.filename)}:{frame.lineno}",
+                        "site": " < ".join(
+                            f"{short_path(frame.filename)}:{frame.lineno}"
+                            for frame in reversed(stat.traceback)
+                        ),
                         "bytes": stat.size_diff,
                         "blocks": stat.count_diff,
                     }
@@ -144,7 +167,8 @@ class Probe:
             "types": dict(types.most_common(TOP_SITES)),
             "tasks": {name: n for name, n in tasks.most_common(TOP_SITES) if n},
             "sites": sites,
-            "traced_bytes": tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0,
+            "packages": dict(packages.most_common(TOP_SITES)),
+            "traced_bytes": traced,
         }
 
     def serve(self) -> None:
@@ -168,12 +192,22 @@ def objects_by_type() -> Counter[str]:
 
 
 def short_path(filename: str) -> str:
-    """A file name from ``site-packages`` or the project on, for a readable site."""
-    for marker in ("site-packages/", "/chat_bench/"):
+    """A file name from ``site-packages``, the project or the standard library on."""
+    for marker in ("site-packages/", "/chat_bench/", "/lib/python3."):
         if marker in filename:
-            head = "" if marker == "site-packages/" else "chat_bench/"
-            return head + filename.split(marker, 1)[1]
+            if marker == "/chat_bench/":  # the project's folder has the package's name too
+                return "chat_bench/" + filename.rsplit(marker, 1)[1]
+            tail = filename.split(marker, 1)[1]
+            return tail.split("/", 1)[1] if marker.startswith("/lib/") else tail
     return filename
+
+
+def package_of(filename: str) -> str:
+    """Who allocated: a package, the service's engine or user code, or a stdlib module."""
+    path = short_path(filename)
+    if path.startswith("chat_bench/"):
+        return "service engine" if "/engine/" in path else "service (user-owned files)"
+    return path.split("/", 1)[0].removesuffix(".py")
 
 
 def install(out: Path) -> Probe:

@@ -180,6 +180,7 @@ def measured() -> Measured:
             "limit_s": 10.0,
             "exited": True,
             "seconds": 2.5,
+            "last_close_s": 2.4,
             "codes": {"1012": 999, "None": 1},
             "closed_well": 999,
         },
