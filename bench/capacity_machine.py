@@ -29,10 +29,13 @@ SETTLE_SECONDS = 3.0
 
 
 def worker_pids(root: int, expected: int, timeout: float = 60.0) -> list[int]:
-    """The service's processes (supervisor and workers) once `expected` workers run."""
+    """The service's processes once `expected` workers run (or `timeout` passed).
+
+    The supervisor, multiprocessing's resource tracker and the workers: `expected` + 2.
+    """
     deadline = time.monotonic() + timeout
     tree = procs.process_tree(root)
-    while len(tree) < expected + 1 and time.monotonic() < deadline:
+    while len(tree) < expected + 2 and time.monotonic() < deadline:
         time.sleep(0.5)
         tree = procs.process_tree(root)
     return tree
