@@ -13,6 +13,7 @@ Redis broker (`bench.capacity_machine`).
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -39,6 +40,7 @@ from bench.servers import (
     _wait_listening,
     free_port,
     generate_service,
+    run_json,
     running,
     server_specs,
 )
@@ -143,8 +145,6 @@ def echo_stream(port: int, cpu: int | None, seconds: float) -> dict[str, Any]:
     """The 100 msg/s echo stream's figures (`bench.capacity_client` ``stream``)."""
     argv = [*Pinning.prefix(cpu), sys.executable, "-m", "bench.capacity_client", "stream"]
     argv += ["--port", str(port), "--rate", str(STREAM_RATE), "--seconds", str(seconds)]
-    from bench.servers import run_json
-
     return run_json(argv, seconds + 120, "echo stream")
 
 
@@ -308,7 +308,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=1,
         help="with --profile: frames per allocation (1: by line; more: by call stack)",
     )
-    from bench.cli import add_common_options
+    from bench.cli import add_common_options  # here: bench.cli imports this module
 
     add_common_options(parser)
     args = parser.parse_args(argv)
@@ -323,7 +323,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     picked = {name: value for name, value in chosen.items() if value is not None}
     if "sessions" in picked and "ref_sessions" not in picked:
         picked["ref_sessions"] = max(picked["sessions"] * preset.ref_sessions // preset.sessions, 1)
-    fields = {**preset.__dict__, **picked}
+    fields = {**dataclasses.asdict(preset), **picked}
     # No load process holds more than MAX_CONNECTIONS' worth; the file limit is near it.
     per_process = int(SETTINGS["MAX_CONNECTIONS"]) - 2000
     fields["load_processes"] = max(preset.load_processes, -(-fields["sessions"] // per_process))
@@ -341,6 +341,7 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
 
 def run_capacity(argv: list[str]) -> int:
     """Run the selected parts and print (and write) the report."""
+    # Here, not at the top: these modules import this one (and bench.cli imports it too).
     from bench.capacity_machine import run_machine
     from bench.capacity_profile import run_profile
     from bench.cli import pinning_of, write_report

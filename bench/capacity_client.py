@@ -132,6 +132,11 @@ class Session(Connection):
             return
         super().on_message(payload)
 
+    def abort(self) -> None:
+        """Drop the socket at once, without a close handshake."""
+        if self._transport is not None:
+            self._transport.abort()
+
     def _fail(self, exc: Exception) -> None:
         if not self.closed.done():
             self.closed_ns = time.monotonic_ns()
@@ -161,8 +166,12 @@ class Slice:
             ),
             OPEN_TIMEOUT,
         )
-        await asyncio.wait_for(asyncio.shield(session.opened), OPEN_TIMEOUT)
-        await verify_echo(session)
+        try:
+            await asyncio.wait_for(asyncio.shield(session.opened), OPEN_TIMEOUT)
+            await verify_echo(session)
+        except BaseException:
+            session.abort()  # a refused or stuck session must not keep its socket
+            raise
         return session
 
     async def open(self, concurrency: int) -> dict[str, Any]:
