@@ -51,6 +51,8 @@ ROOMS = 1000
 SHARED_ROOM = "all"
 REF_ROOM = "ref"
 STREAM_RATE = 100.0
+# Sessions one load process holds at most: the file limit here is 20,000 per process.
+PER_LOAD_PROCESS = 17_500
 # What the service runs with, stated in the report: the README's capacity claim uses these.
 SETTINGS = {
     "MAX_CONNECTIONS": "19500",
@@ -90,28 +92,39 @@ FULL = Sizes(19_000, 10_000, 3, 2, 60.0, 20.0, 5, 100_000, 7, 7, 30.0)
 QUICK = Sizes(500, 250, 1, 2, 5.0, 3.0, 3, 1000, 2, 2, 7.5)
 
 
-def write_env(project: Path, sessions: int, extra: Mapping[str, str]) -> None:
+def write_env(project: Path, sessions: int, settings: Mapping[str, str]) -> None:
     """The project's ``.env``: one token per session (``t<i>`` → user ``u<i>``), the settings.
 
     A file, not the environment: 100,000 tokens are far over what one variable may hold.
     """
     tokens = {f"t{index}": f"u{index}" for index in range(sessions)}
     lines = [f"AUTH_TOKENS={json.dumps(tokens, separators=(',', ':'))}"]
-    lines += [f"{name}={value}" for name, value in {**SETTINGS, **extra}.items()]
+    lines += [f"{name}={value}" for name, value in settings.items()]
     (project / ".env").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def service_env(port: int) -> dict[str, str]:
-    """The environment of a generated service run (the rest is in its ``.env``)."""
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS and k != "AUTH_TOKENS"}
+def env_file_keys(project: Path) -> set[str]:
+    """The variables the project's ``.env`` sets."""
+    path = project / ".env"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return {line.partition("=")[0] for line in text.splitlines() if "=" in line}
+
+
+def service_env(port: int, written: set[str]) -> dict[str, str]:
+    """The environment of a generated service run, less what its ``.env`` (`written`) sets.
+
+    The environment would win over the file: a variable of the caller's shell must not, and
+    the defaults here give way to a ``--set`` of the same name (the address excepted).
+    """
+    env = {k: v for k, v in os.environ.items() if k not in written}
+    defaults = {"SERVICE_NAME": "chat", "LOG_LEVEL": "WARNING"}
     return {
         **env,
+        **{k: v for k, v in defaults.items() if k not in written},
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": str(REPO_ROOT),
-        "SERVICE_NAME": "chat",
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
     }
 
 
@@ -126,7 +139,7 @@ def service(
         process = subprocess.Popen(
             [*Pinning.prefix(cpu), sys.executable, *argv],
             cwd=project,
-            env={**service_env(port), **env},
+            env={**service_env(port, env_file_keys(project)), **env},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -295,6 +308,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="worker processes in the machine part (7)")
     parser.add_argument("--machine-sessions", type=int, help="sessions over the workers (100000)")
     parser.add_argument("--skip-machine", action="store_true", help="part 1 only")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a service setting other than the bench's (repeatable; stated in the report)",
+    )
     parser.add_argument("--skip-process", action="store_true", help="part 2 only")
     parser.add_argument(
         "--profile",
@@ -325,12 +345,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         picked["ref_sessions"] = max(picked["sessions"] * preset.ref_sessions // preset.sessions, 1)
     fields = {**dataclasses.asdict(preset), **picked}
     # No load process holds more than MAX_CONNECTIONS' worth; the file limit is near it.
-    per_process = int(SETTINGS["MAX_CONNECTIONS"]) - 2000
+    per_process = PER_LOAD_PROCESS
     fields["load_processes"] = max(preset.load_processes, -(-fields["sessions"] // per_process))
     fields["machine_processes"] = max(
         fields["workers"], -(-fields["machine_sessions"] // per_process)
     )
     args.sizes = Sizes(**fields)
+    args.settings = dict(SETTINGS)
+    for pair in args.set:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            parser.error(f"--set takes KEY=VALUE, got {pair!r}")
+        args.settings[name] = value
     return args
 
 
@@ -356,16 +382,16 @@ def run_capacity(argv: list[str]) -> int:
         log("generating the production service (memory and Redis) from this checkout's template")
         project = generate_service(workdir)
         if args.profile:
-            write_env(project, args.profile + 1, {})
+            write_env(project, args.profile + 1, args.settings)
             body = run_profile(project, args.profile, pinning, workdir, args.profile_frames)
             return write_report(["capacity", *argv], pinning, body, args.out)
-        measured = Measured(sizes, SETTINGS, args.quick)
+        measured = Measured(sizes, args.settings, args.quick)
         if not args.skip_process:
-            write_env(project, sizes.sessions + 1, {})
+            write_env(project, sizes.sessions + 1, args.settings)
             bare = server_specs(project, args.log_level, {})["bare"]
             measured.one = run_one_process(project, bare, sizes, pinning, workdir)
         if not args.skip_machine:
             redis_project = generate_redis_service(workdir)
-            write_env(redis_project, sizes.machine_sessions, {})
-            measured.machine = run_machine(redis_project, sizes, workdir)
+            write_env(redis_project, sizes.machine_sessions, args.settings)
+            measured.machine = run_machine(redis_project, sizes, workdir, args.settings)
     return write_report(["capacity", *argv], pinning, capacity_report(measured), args.out)

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import re
 import sys
 import time
 from array import array
@@ -183,8 +184,16 @@ class Slice:
             async with gate:
                 try:
                     self.sessions.append(await self.open_one(index))
-                except (OSError, TimeoutError, ConnectionClosedError, wsl.ProtocolError) as exc:
-                    errors[f"{type(exc).__name__}: {exc}"[:120]] += 1
+                # RuntimeError: uvloop refuses a write to a socket the server already closed.
+                except (
+                    OSError,
+                    RuntimeError,
+                    TimeoutError,
+                    ConnectionClosedError,
+                    wsl.ProtocolError,
+                ) as exc:
+                    # Without object addresses, so that one cause counts as one.
+                    errors[re.sub(r"0x[0-9a-f]+", "0x.", f"{type(exc).__name__}: {exc}")[:120]] += 1
 
         started = time.perf_counter()
         await asyncio.gather(*(one(self.first + i) for i in range(self.count)))

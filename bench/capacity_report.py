@@ -172,7 +172,11 @@ def figures(measured: Measured) -> list[list[object]]:
             [
                 "machine: sessions opened / admitted (authenticated and joined)",
                 f"{machine['opened']:,} / {machine['admitted']:,} of {sizes.machine_sessions:,}"
-                + (f"; refused: {machine['refused']}" if machine["refused"] else ""),
+                + (
+                    f"; {machine['refused']:,} refused, the commonest causes: {machine['refusals']}"
+                    if machine["refused"]
+                    else ""
+                ),
             ]
         )
         rows.append(["machine: time to open them", f"{machine['connect_s']:.1f} s"])

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from bench import capacity_procs as procs
-from bench.capacity import FULL, QUICK, OneProcess, Round, parse_args, write_env
+from bench.capacity import (
+    FULL,
+    QUICK,
+    OneProcess,
+    Round,
+    env_file_keys,
+    parse_args,
+    write_env,
+)
 from bench.capacity_client import close_code, session_target, source_address
 from bench.capacity_report import Measured, capacity_report, gc_summary, goal_rows
 from bench.servers import REPO_ROOT
@@ -110,13 +118,20 @@ def test_close_codes_come_from_the_close_frames_hex():
 
 
 def test_every_session_is_a_user_of_its_own_in_the_env_file(tmp_path):
-    write_env(tmp_path, 3, {"REDIS_URL": "redis://x"})
+    write_env(tmp_path, 3, parse_args(["--set", "HEARTBEAT_INTERVAL=5"]).settings)
     text = (tmp_path / ".env").read_text()
     assert 'AUTH_TOKENS={"t0":"u0","t1":"u1","t2":"u2"}' in text
     assert "MAX_CONNECTIONS=19500" in text
     assert "PRESENCE_EVENTS=false" in text
-    assert "REDIS_URL=redis://x" in text
+    assert "HEARTBEAT_INTERVAL=5\n" in text
     assert session_target(2) == "/ws/chat?token=t2"
+    # What the file sets, the caller's environment must not override.
+    assert {"AUTH_TOKENS", "MAX_CONNECTIONS", "HEARTBEAT_INTERVAL"} <= env_file_keys(tmp_path)
+
+
+def test_set_refuses_what_is_not_key_value():
+    with pytest.raises(SystemExit):
+        parse_args(["--set", "NOVALUE"])
 
 
 def test_presets_and_options():
@@ -164,7 +179,8 @@ def measured() -> Measured:
     machine = {
         "opened": 1000,
         "admitted": 1000,
-        "refused": {},
+        "refused": 0,
+        "refusals": {},
         "connect_s": 2.0,
         "join_s": 3.0,
         "join_retries": 7,
@@ -235,3 +251,11 @@ def test_quick_run_measures_both_parts(tmp_path):
     assert "machine: sessions opened / admitted (authenticated and joined) | 1,000 / 1,000" in (
         " ".join(report.split())
     )
+
+
+def test_the_report_counts_refused_sessions_with_their_causes():
+    run = measured()
+    assert run.machine is not None
+    run.machine.update(opened=997, admitted=997, refused=3, refusals={"1013 at capacity": 3})
+    report = " ".join(capacity_report(run).split())
+    assert "997 / 997 of 1,000; 3 refused, the commonest causes: {'1013 at capacity': 3}" in report
