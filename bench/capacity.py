@@ -117,7 +117,7 @@ def service_env(port: int, written: set[str]) -> dict[str, str]:
     the defaults here give way to a ``--set`` of the same name (the address excepted).
     """
     env = {k: v for k, v in os.environ.items() if k not in written}
-    defaults = {"SERVICE_NAME": "chat", "LOG_LEVEL": "WARNING"}
+    defaults = {"SERVICE_NAME": "chat"}
     return {
         **env,
         **{k: v for k, v in defaults.items() if k not in written},
@@ -351,7 +351,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         fields["workers"], -(-fields["machine_sessions"] // per_process)
     )
     args.sizes = Sizes(**fields)
-    args.settings = dict(SETTINGS)
+    args.settings = {**SETTINGS, "LOG_LEVEL": args.log_level.upper()}
     for pair in args.set:
         name, sep, value = pair.partition("=")
         if not sep or not name:
