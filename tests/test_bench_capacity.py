@@ -33,26 +33,26 @@ STAT = (
 )
 
 
-def test_parse_stat_reads_ppid_and_cpu_past_a_name_with_spaces_and_parentheses():
+def test_parse_stat_reads_ppid_and_cpu_past_a_name_with_spaces_and_parentheses() -> None:
     assert procs.parse_stat(STAT) == procs.ProcStat(ppid=17, cpu_ticks=155)
 
 
-def test_parse_stat_rejects_other_text():
+def test_parse_stat_rejects_other_text() -> None:
     with pytest.raises(ValueError, match="stat"):
         procs.parse_stat("no parenthesis here")
 
 
-def test_parse_vmrss_reads_kib_and_rejects_a_status_without_it():
+def test_parse_vmrss_reads_kib_and_rejects_a_status_without_it() -> None:
     assert procs.parse_vmrss_kib("Name:\tpython\nVmRSS:\t  123456 kB\nThreads:\t3\n") == 123456
     with pytest.raises(ValueError, match="VmRSS"):
         procs.parse_vmrss_kib("Name:\tzombie\nState:\tZ\n")
 
 
-def test_parse_schedstat_is_the_first_field_in_ns():
+def test_parse_schedstat_is_the_first_field_in_ns() -> None:
     assert procs.parse_schedstat_ns("1877383 4041678 3\n") == 1877383
 
 
-def test_this_process_is_in_its_own_tree_with_a_child_it_started():
+def test_this_process_is_in_its_own_tree_with_a_child_it_started() -> None:
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as child:
         try:
             tree = procs.process_tree(child.pid)
@@ -67,7 +67,7 @@ def test_this_process_is_in_its_own_tree_with_a_child_it_started():
     assert procs.rss_kib([child.pid]) == 0  # gone: counts nothing
 
 
-def test_redis_info_parses_commandstats_and_plain_numbers():
+def test_redis_info_parses_commandstats_and_plain_numbers() -> None:
     info = procs.parse_info(
         "# Stats\r\ntotal_net_input_bytes:1000\r\nrole:master\r\n"
         "# Commandstats\r\ncmdstat_evalsha:calls=30,usec=900,usec_per_call=30.00\r\n"
@@ -80,7 +80,7 @@ def test_redis_info_parses_commandstats_and_plain_numbers():
     assert procs.number(info, "evalsha") == 0.0
 
 
-def test_command_rates_are_call_deltas_per_second_busiest_first():
+def test_command_rates_are_call_deltas_per_second_busiest_first() -> None:
     before = {"evalsha": {"calls": 10.0}, "ping": {"calls": 5.0}}
     after = {"evalsha": {"calls": 50.0}, "ping": {"calls": 5.0}, "zadd": {"calls": 80.0}}
     assert procs.command_rates(before, after, 10.0) == {"zadd": 8.0, "evalsha": 4.0}
@@ -90,11 +90,13 @@ def test_command_rates_are_call_deltas_per_second_busiest_first():
     ("sessions", "processes", "expected"),
     [(10, 3, [(0, 4), (4, 3), (7, 3)]), (2, 3, [(0, 1), (1, 1), (2, 0)]), (6, 1, [(0, 6)])],
 )
-def test_slices_split_sessions_evenly_and_in_order(sessions, processes, expected):
+def test_slices_split_sessions_evenly_and_in_order(
+    sessions: int, processes: int, expected: list[tuple[int, int]]
+) -> None:
     assert procs.slices(sessions, processes) == expected
 
 
-def test_source_addresses_change_every_block_and_stay_in_loopback():
+def test_source_addresses_change_every_block_and_stay_in_loopback() -> None:
     assert source_address(0) == "127.0.1.1"
     assert source_address(9_999) == "127.0.1.1"
     assert source_address(10_000) == "127.0.1.2"
@@ -105,19 +107,19 @@ def test_source_addresses_change_every_block_and_stay_in_loopback():
 
 
 @pytest.mark.parametrize("index", [-1, 17_000_000 * 10_000])
-def test_source_address_refuses_what_loopback_cannot_hold(index):
+def test_source_address_refuses_what_loopback_cannot_hold(index: int) -> None:
     with pytest.raises(ValueError, match="session"):
         source_address(index)
 
 
-def test_close_codes_come_from_the_close_frames_hex():
+def test_close_codes_come_from_the_close_frames_hex() -> None:
     assert close_code("03f4") == 1012
     assert close_code("03e9") == 1001
     assert close_code("no code") is None
     assert close_code("zzzz") is None
 
 
-def test_every_session_is_a_user_of_its_own_in_the_env_file(tmp_path):
+def test_every_session_is_a_user_of_its_own_in_the_env_file(tmp_path: Path) -> None:
     write_env(tmp_path, 3, parse_args(["--set", "HEARTBEAT_INTERVAL=5"]).settings)
     text = (tmp_path / ".env").read_text()
     assert 'AUTH_TOKENS={"t0":"u0","t1":"u1","t2":"u2"}' in text
@@ -129,12 +131,12 @@ def test_every_session_is_a_user_of_its_own_in_the_env_file(tmp_path):
     assert {"AUTH_TOKENS", "MAX_CONNECTIONS", "HEARTBEAT_INTERVAL"} <= env_file_keys(tmp_path)
 
 
-def test_set_refuses_what_is_not_key_value():
+def test_set_refuses_what_is_not_key_value() -> None:
     with pytest.raises(SystemExit):
         parse_args(["--set", "NOVALUE"])
 
 
-def test_presets_and_options():
+def test_presets_and_options() -> None:
     assert parse_args([]).sizes == FULL
     assert parse_args(["--quick"]).sizes == QUICK
     sizes = parse_args(["--sessions", "40000", "--machine-sessions", "60000"]).sizes
@@ -204,7 +206,7 @@ def measured() -> Measured:
     return Measured(QUICK, {"MAX_CONNECTIONS": "19500"}, True, one, machine)
 
 
-def test_goal_rows_give_each_goal_its_verdict():
+def test_goal_rows_give_each_goal_its_verdict() -> None:
     rows = {row[0].split(",")[0].split(" at ")[0]: row for row in goal_rows(measured())}
     rss = rows["RSS per session"]
     assert rss[2] == "0.79 (24.1 vs 30.5 KiB)"
@@ -218,11 +220,11 @@ def test_goal_rows_give_each_goal_its_verdict():
     assert rows["shutdown"][3] == "MISS"  # one session never had its close
 
 
-def test_gc_summary_lists_the_generations_that_collected():
+def test_gc_summary_lists_the_generations_that_collected() -> None:
     assert gc_summary(GC_REPORT) == ("gen0: 3 times, max 0.5 ms, gen2: 1 times, max 41.2 ms")
 
 
-def test_the_report_states_mode_settings_and_both_tables():
+def test_the_report_states_mode_settings_and_both_tables() -> None:
     report = capacity_report(measured())
     assert report.startswith("**Capacity** (quick")
     assert "MAX_CONNECTIONS=19500" in report
@@ -231,8 +233,10 @@ def test_the_report_states_mode_settings_and_both_tables():
     assert "20,000 (last delivery after 50 ms" in report
 
 
+# A minute of benchmark: CI's full run, not the contributor loop.
 @pytest.mark.e2e
-def test_quick_run_measures_both_parts(tmp_path):
+@pytest.mark.full
+def test_quick_run_measures_both_parts(tmp_path: Path) -> None:
     if shutil.which("redis-server") is None:
         unavailable("redis-server is not installed", required_by="FASTGEN_REQUIRE_PROJECT_TESTS")
     out = tmp_path / "capacity.md"
@@ -253,7 +257,7 @@ def test_quick_run_measures_both_parts(tmp_path):
     )
 
 
-def test_the_report_counts_refused_sessions_with_their_causes():
+def test_the_report_counts_refused_sessions_with_their_causes() -> None:
     run = measured()
     assert run.machine is not None
     run.machine.update(opened=997, admitted=997, refused=3, refusals={"1013 at capacity": 3})
