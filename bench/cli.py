@@ -6,7 +6,8 @@ against the peers (`bench.peer_fanout`), ``python -m bench scale`` only the 10,0
 part (`bench.scale`), ``python -m bench redis-parser`` the Redis reply parser's cost
 (`bench.redis_parser`), ``python -m bench redis-topologies`` what WAIT and a 3-shard Cluster
 cost (`bench.redis_topologies`), ``python -m bench herd`` and ``client-receive`` the
-generated Python client (`bench.herd`, `bench.client_receive`), each with its own options.
+generated Python client (`bench.herd`, `bench.client_receive`), ``python -m bench capacity``
+the sessions one process and one machine hold (`bench.capacity`), each with its own options.
 Goals are reported as PASS/MISS, never enforced: the exit status is non-zero only when the
 benchmark itself breaks.
 """
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.app_cost import run_app_cost
+from bench.capacity import run_capacity
 from bench.client_receive import run_client_receive
 from bench.fanout import run_all
 from bench.gen_speed import GenResults, run_generator
@@ -319,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         return main_scale(given[1:])
     if given[:1] in (["herd"], ["client-receive"]):
         return main_clients(given[0], given[1:])
+    if given[:1] == ["capacity"]:
+        return run_capacity(given[1:])
     if given[:1] == ["presence"]:
         return run_presence(given[1:])
     if given[:1] == ["permissions"]:

@@ -1,5 +1,6 @@
 """Fixtures shared by fastgen's tests: the template's questions and project generation."""
 
+import fcntl
 import functools
 import os
 import shutil
@@ -49,13 +50,21 @@ def full_run() -> bool:
     return os.environ.get(FULL_ENV, "").strip() not in ("", "0")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: a worker per core this process may use, at most 4 (every worker runs
+    generated suites that start services of their own)."""
+    return min(len(os.sched_getaffinity(0)), 4)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if full_run():
-        return
-    deselected = [item for item in items if item.get_closest_marker("full")]
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("full")]
+    if not full_run():
+        deselected = [item for item in items if item.get_closest_marker("full")]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if not item.get_closest_marker("full")]
+    # The slow tests first (a stable sort keeps their order): workers then finish together
+    # instead of one running a generated suite alone at the end.
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
 def load_questions() -> dict[str, dict[str, Any]]:
@@ -199,20 +208,24 @@ def node_modules() -> Path:
     modules = REPO_ROOT / "node_modules"
     stamp = modules / ".package-lock.json"  # npm's record of what it installed
     lock = REPO_ROOT / "package-lock.json"
-    if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
-        completed = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if completed.returncode != 0:
-            unavailable(
-                f"npm ci failed: {completed.stderr.strip()[-500:]}",
-                required_by="FASTGEN_REQUIRE_NODE",
+    # pytest-xdist's workers each run this fixture: one `npm ci` at a time, the others wait
+    # for it (an advisory lock on the lock file, which `npm ci` only reads).
+    with lock.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
+            completed = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
             )
+            if completed.returncode != 0:
+                unavailable(
+                    f"npm ci failed: {completed.stderr.strip()[-500:]}",
+                    required_by="FASTGEN_REQUIRE_NODE",
+                )
     return modules
 
 

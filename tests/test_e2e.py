@@ -74,15 +74,54 @@ SUITE_CASES = [
     if full_run() or case["python_version"] == choices_of("python_version")[0]
 ]
 
+# How the matrix's projects are named. Every suite run costs minutes, so the full matrix's
+# projects also carry the naming cases instead of running suites of their own: a production
+# name (debug off: the generated tests must not depend on it; a "test" name switches debug
+# on as "dev" does) for every auth, and long names with unusual texts.
+DEV = {"service": "chat-dev"}
+PRODUCTION = {"service": "chat"}
+LONG_NAMES = {
+    "dest": "Long Project Name",
+    "service": "s" + "-long" * 7 + "-dev",
+    "package": "p" * 40,
+    "data": [
+        'description=Says "hi" \\ in quotes',
+        'author_name=O\'Brien "Bob"',
+        "echo_prefix=" + "'\"\\{}%" * 8,
+        "echo_farewell=再见 \"'\\ bye",
+    ],
+}
+
+
+def naming(index: int, count: int) -> dict[str, Any]:
+    """The loop: every project is chat-dev. The full matrix: the first chat-dev, the last
+    long names, the others production names (one per auth, checked below)."""
+    if not full_run() or index == 0:
+        return DEV
+    return LONG_NAMES if index == count - 1 else PRODUCTION
+
+
+NAMINGS = [naming(index, len(SUITE_CASES)) for index in range(len(SUITE_CASES))]
+
+
+def case_id(answers: dict[str, str], names: dict[str, Any]) -> str:
+    label = {id(DEV): "dev", id(PRODUCTION): "production", id(LONG_NAMES): "long-names"}
+    return "-".join([*answers.values(), label[id(names)]])
+
 
 @pytest.mark.parametrize(
-    "answers", SUITE_CASES, ids=["-".join(case.values()) for case in SUITE_CASES]
+    ("answers", "names"),
+    list(zip(SUITE_CASES, NAMINGS, strict=True)),
+    ids=[case_id(answers, names) for answers, names in zip(SUITE_CASES, NAMINGS, strict=True)],
 )
-def test_generated_project_passes_its_own_checks(tmp_path: Path, answers: dict[str, str]) -> None:
+def test_generated_project_passes_its_own_checks(
+    tmp_path: Path, answers: dict[str, str], names: dict[str, Any]
+) -> None:
     project = new_project(
-        tmp_path / "proj",
-        service="chat-dev",
-        data=[f"{key}={value}" for key, value in answers.items()],
+        tmp_path / names.get("dest", "proj"),
+        service=names["service"],
+        package=names.get("package"),
+        data=[*names.get("data", []), *(f"{key}={value}" for key, value in answers.items())],
     ).dest
     # The one place the long runs (the client under chaos, the Redis failovers) run: once per
     # combination, in the full matrix (minutes per project; the contributor loop leaves them to CI).
@@ -90,31 +129,14 @@ def test_generated_project_passes_its_own_checks(tmp_path: Path, answers: dict[s
 
 
 @pytest.mark.full
-@pytest.mark.parametrize("auth", choices_of("auth"))
-def test_production_service_names(tmp_path: Path, auth: str) -> None:
-    """Production names need real credentials: the generated tests must not depend on debug.
-
-    (A "test" name switches debug on as "dev" does, which the matrix's chat-dev covers.)
-    """
-    service = "chat"
-    project = new_project(tmp_path / "svc", service=service, data=[f"auth={auth}"]).dest
-    run_project_checks(project)
-
-
-@pytest.mark.full
-def test_long_names_and_unusual_texts_stay_lint_clean(tmp_path: Path) -> None:
-    project = new_project(
-        tmp_path / "Long Project Name",
-        service="s" + "-long" * 7 + "-dev",
-        package="p" * 40,
-        data=[
-            'description=Says "hi" \\ in quotes',
-            'author_name=O\'Brien "Bob"',
-            "echo_prefix=" + "'\"\\{}%" * 8,
-            "echo_farewell=再见 \"'\\ bye",
-        ],
-    ).dest
-    run_project_checks(project)
+def test_the_full_matrix_names_a_production_project_for_every_auth() -> None:
+    production = {
+        answers["auth"]
+        for answers, names in zip(SUITE_CASES, NAMINGS, strict=True)
+        if names is PRODUCTION
+    }
+    assert production == set(choices_of("auth"))
+    assert LONG_NAMES in NAMINGS
 
 
 def test_same_tree_as_plain_copier(tmp_path: Path) -> None:
@@ -175,4 +197,16 @@ def test_installed_wheel_generates_offline_from_any_folder(tmp_path: Path) -> No
     assert completed.returncode == 0, completed.stdout + completed.stderr
     answers = (elsewhere / "wheelproj" / ".copier-answers.yml").read_text(encoding="utf-8")
     assert str(REPO_ROOT) not in answers
-    run_project_checks(elsewhere / "wheelproj")
+    # The same files as this checkout generates, whose suite the matrix runs: the wheel
+    # left nothing of the template behind (only where the template came from differs).
+    from_checkout = new_project(tmp_path / "checkout" / "wheelproj", service="chat-dev").dest
+    from_wheel = {
+        name: content
+        for name, content in tree(elsewhere / "wheelproj").items()
+        if not name.startswith(".git/")  # `fastgen new` made it a repository
+    }
+    assert from_wheel.keys() == tree(from_checkout).keys()
+    for name, content in tree(from_checkout).items():
+        if name != ".copier-answers.yml":
+            assert from_wheel[name] == content, name
+    run([sys.executable, "-m", "ruff", "check", "."], elsewhere / "wheelproj")

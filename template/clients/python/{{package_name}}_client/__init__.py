@@ -26,6 +26,7 @@ from .frames import Frame, Published, Reset
 from .room import Room
 from .state import State
 
+# The service's version; engine.client_dist stamps it here too on the wheel it builds.
 __version__ = "0.1.0"
 
 __all__ = [
